@@ -1,0 +1,36 @@
+// A read-only memory mapping of a whole file (POSIX mmap). Model readers hand out views into
+// it; whoever holds a view keeps a shared_ptr to the mapping so it outlives the views.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "prism/error.h"
+
+namespace prism {
+
+class mapped_file {
+public:
+    /// Maps `path` read-only. errc::io if it cannot be opened or mapped. An empty file maps
+    /// to an empty span.
+    static result<std::shared_ptr<const mapped_file>> open(const std::string& path);
+    ~mapped_file();
+    mapped_file(const mapped_file&) = delete;
+    mapped_file& operator=(const mapped_file&) = delete;
+
+    std::span<const uint8_t> bytes() const { return {m_data, m_size}; }
+    const uint8_t* data() const { return m_data; }
+    size_t size() const { return m_size; }
+    const std::string& path() const { return m_path; }
+
+private:
+    mapped_file() = default;
+    const uint8_t* m_data = nullptr;
+    size_t m_size = 0;
+    std::string m_path;
+};
+
+}  // namespace prism
