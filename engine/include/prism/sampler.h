@@ -12,6 +12,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "prism/error.h"
@@ -37,31 +38,47 @@ struct token_candidate {
     float p;  ///< filled by sampler_softmax
 };
 
-/// All ids with their logits, in id order.
+/// All ids with their logits, in id order (p = 0). Throws std::invalid_argument for empty
+/// logits or a NaN logit, so the later steps can compare logits freely.
 std::vector<token_candidate> sampler_candidates(std::span<const float> logits);
-/// Sorts by logit descending and fills p with the softmax of the logits.
+/// Sorts by logit descending (ties: lower id first) and fills p with the softmax of the
+/// logits. -inf logits get p = 0. Throws std::invalid_argument if c is empty, a logit is
+/// NaN, or every logit is -inf.
 void sampler_softmax(std::vector<token_candidate>& c);
 /// Divides positive / multiplies negative logits of every id in `history` (each id once).
+/// Ids not among the candidates are ignored; penalty 1 changes nothing.
 void sampler_repetition_penalty(std::vector<token_candidate>& c, std::span<const int32_t> history,
                                 float penalty);
+/// Keeps the k highest logits (ties at the cut: lower ids kept), sorted by logit
+/// descending; k = 0 or k >= size keeps all and leaves the order alone.
 void sampler_top_k(std::vector<token_candidate>& c, int32_t k);
 /// Keeps the smallest prefix (by probability) whose mass reaches p (at least one token).
+/// Recomputes p with sampler_softmax first; p = 1 keeps everything.
 void sampler_top_p(std::vector<token_candidate>& c, float p);
 /// Keeps tokens whose probability is at least min_p times the top probability.
+/// Recomputes p with sampler_softmax first; min_p = 0 keeps everything.
 void sampler_min_p(std::vector<token_candidate>& c, float min_p);
-/// Divides every logit by temp (> 0).
+/// Divides every logit by temp (> 0, finite; otherwise std::invalid_argument). p is stale
+/// afterwards until the next sampler_softmax.
 void sampler_temperature(std::vector<token_candidate>& c, float temp);
-/// Index of the largest logit (the lowest id among equals).
+/// The id of the candidate with the largest logit (the lowest id among equals); in the id
+/// order of sampler_candidates that is also its index. Empty c: std::invalid_argument.
 int32_t sampler_greedy(const std::vector<token_candidate>& c);
+/// Draws from the softmax of the candidates' logits with a uniform u in [0, 1): walks the
+/// candidates in their current order and returns the id where the cumulative probability
+/// first exceeds u. Deterministic, so the draw itself can be tested without a generator.
+int32_t sampler_dist(const std::vector<token_candidate>& c, double u);
 
 /// The whole chain with its own random state (std::mt19937_64 seeded with params.seed).
 class sampler {
 public:
+    /// Throws std::invalid_argument (the sampler_params_validate message) for bad params.
     explicit sampler(const sampler_params& p);
     /// Picks the next token from logits[n_vocab]; `history` is every token so far (prompt
-    /// included), the penalty looks at its last repeat_last_n entries.
+    /// included), the penalty looks at its last repeat_last_n entries. Throws
+    /// std::invalid_argument for empty logits, a NaN logit, or every logit -inf.
     int32_t sample(std::span<const float> logits, std::span<const int32_t> history);
-    /// Probabilities of the candidates before truncation, for the top-k display.
+    /// The parameters this sampler was built with.
     const sampler_params& params() const { return m_params; }
 
 private:
