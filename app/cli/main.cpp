@@ -1,10 +1,44 @@
 // `prism`: the headless command-line front end of the engine. Parses arguments and wires
 // subcommands to engine calls; all logic lives in prism_engine.
-#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands.h"
+
+namespace prism::cli {
+
+int report(const prism::error& e) { return report(e.message); }
+
+int report(const std::string& message) {
+    std::cerr << "prism: error: " << message << "\n";
+    return 1;
+}
+
+}  // namespace prism::cli
 
 int main(int argc, char** argv) {
-    CLI::App app{"prism — Prism Studio's headless engine"};
+    CLI::App app{"prism — Prism Studio's headless engine (generate, tokenize, inspect models)"};
     app.require_subcommand(1);
-    CLI11_PARSE(app, argc, argv);
-    return 0;
+    app.failure_message([](const CLI::App*, const CLI::Error& e) {
+        return "prism: error: " + std::string(e.what()) + " (see --help)\n";
+    });
+    std::vector<std::pair<CLI::App*, prism::cli::command_fn>> commands;
+    auto add = [&](const char* name, const char* help, auto fn) {
+        CLI::App* sub = app.add_subcommand(name, help);
+        commands.emplace_back(sub, fn(*sub));
+    };
+    add("generate", "generate text from a prompt (streams to stdout)", prism::cli::add_generate);
+    add("tokenize", "print the token ids of a text", prism::cli::add_tokenize);
+    add("info", "describe a model: hyperparameters, tokenizer, tensors", prism::cli::add_info);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        for (auto& [sub, fn] : commands)
+            if (sub->parsed()) return fn();
+    } catch (const std::exception& e) {
+        return prism::cli::report(e.what());
+    }
+    return 1;
 }

@@ -91,6 +91,10 @@ struct model_load_params {
 /// Errors: errc::io, errc::format (naming field and offset), errc::unsupported.
 result<model_source> model_source_load(const std::string& path, const model_load_params& p = {});
 
+/// The bundled default model (resources/models/stories260K.gguf): $PRISM_MODEL if set, else
+/// next to the executable (../share/prism/models), else the source tree's copy.
+std::string default_model_path();
+
 // Per-format readers, used by model_source_load (each validates names and shapes).
 result<model_source> model_source_from_gguf(const std::string& path);
 result<model_source> model_source_from_llama2c(const std::string& path);

@@ -1,0 +1,70 @@
+// CPU ops used by the Llama forward. Each op lives in its own file under kernels/cpu/ and
+// has a plain reference twin (suffix _ref) that tests compare it against on random inputs.
+// All float buffers are row-major, float32, caller-owned; no op allocates per call except
+// thread-local scratch.
+#pragma once
+
+#include <cstdint>
+
+#include "prism/kernels/dtype.h"
+#include "prism/kernels/thread_pool.h"
+
+namespace prism::kernels {
+
+// --- dot.cpp: one weight row (any computable type) · float vector ---------------------
+/// sum_i w[i] * x[i] over n elements; w holds row_size(t, n) bytes. SIMD (AVX2+FMA+F16C)
+/// when the CPU has it, else portable code; float32 accumulation.
+float dot_row(ggml_type t, const void* w, const float* x, int64_t n);
+/// Reference: dequantize_row_ref then a double-precision sum.
+double dot_row_ref(ggml_type t, const void* w, const float* x, int64_t n);
+/// True when dot_row uses the AVX2 path on this CPU.
+bool cpu_has_avx2();
+
+// --- matmul.cpp: y = x · Wᵀ ----------------------------------------------------------
+/// y[t][o] = Σ_i W[o][i] · x[t][i] for t < n_tokens, o < n_out. W is n_out rows of
+/// row_size(wtype, n_in) bytes (GGUF shape [n_in, n_out]); x is [n_tokens, n_in]; y is
+/// [n_tokens, n_out]. Parallel over output rows; weight rows are dequantized once and
+/// reused across tokens when n_tokens > 1.
+void matmul(ggml_type wtype, const void* w, int64_t n_in, int64_t n_out, const float* x,
+            int64_t n_tokens, float* y, thread_pool& pool);
+void matmul_ref(ggml_type wtype, const void* w, int64_t n_in, int64_t n_out, const float* x,
+                int64_t n_tokens, float* y);
+
+// --- rms_norm.cpp (Zhang & Sennrich 2019) ----------------------------------------------
+/// y[t] = x[t] / sqrt(mean(x[t]²) + eps) * weight, for n_tokens rows of n floats.
+/// y may alias x.
+void rms_norm(const float* x, const float* weight, float* y, int64_t n_tokens, int64_t n,
+              float eps);
+
+// --- rope.cpp (Su et al. 2021, RoFormer) -------------------------------------------------
+enum class rope_pairing { adjacent, half };
+/// Rotates the first n_rot dims of each head in place: x is [n_tokens, n_heads, head_dim];
+/// pair i (i < n_rot/2) turns by angle pos[t] · theta^(-2i / n_rot). `adjacent` pairs
+/// (x[2i], x[2i+1]) (GGUF / llama2.c); `half` pairs (x[i], x[i + n_rot/2]) (HF / NeoX).
+void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot,
+          const int32_t* pos, float theta, rope_pairing pairing);
+
+// --- softmax.cpp -------------------------------------------------------------------------
+/// In-place numerically stable softmax of n floats (max subtracted; -inf gives 0).
+void softmax(float* x, int64_t n);
+
+// --- attention.cpp ---------------------------------------------------------------------
+/// Causal scaled dot-product attention of one query row against the first n_kv cached
+/// positions of one sequence, for every query head (grouped-query: query head h reads KV
+/// head h / (n_head / n_head_kv)).
+///   q:   [n_head, head_dim]                out: [n_head, head_dim]
+///   k,v: [n_kv, n_head_kv, head_dim] (row stride kv_stride floats between positions)
+///   scores: scratch of n_kv floats; probs_out, if not null, receives [n_head, n_kv].
+void attention_row(const float* q, const float* k, const float* v, int64_t kv_stride,
+                   int64_t n_kv, int64_t n_head, int64_t n_head_kv, int64_t head_dim,
+                   float* scores, float* out, float* probs_out);
+
+// --- swiglu.cpp (Shazeer 2020) -----------------------------------------------------------
+/// gate[i] = silu(gate[i]) * up[i] over n floats.
+void swiglu(float* gate, const float* up, int64_t n);
+
+// --- add.cpp -------------------------------------------------------------------------------
+/// y[i] += x[i] over n floats.
+void add_inplace(float* y, const float* x, int64_t n);
+
+}  // namespace prism::kernels

@@ -1,0 +1,46 @@
+// A fixed pool of worker threads for data-parallel kernels. The calling thread takes part
+// in every parallel_for, so a pool of n threads starts n - 1 workers and never
+// oversubscribes the cores it was sized for. One parallel_for runs at a time per pool.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace prism::kernels {
+
+class thread_pool {
+public:
+    /// n_threads <= 0 means std::thread::hardware_concurrency().
+    explicit thread_pool(int n_threads = 0);
+    ~thread_pool();
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
+
+    int n_threads() const { return static_cast<int>(m_workers.size()) + 1; }
+
+    /// Calls fn(begin, end, thread_index) over disjoint ranges covering [0, n), split into
+    /// at most n_threads() contiguous chunks of about equal size. Returns when all are done.
+    /// Exceptions thrown by fn are rethrown here (the first one).
+    void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn);
+
+private:
+    void worker_loop(int index);
+    void run_chunk(int index);
+
+    std::vector<std::thread> m_workers;
+    std::mutex m_mutex;
+    std::condition_variable m_start_cv;
+    std::condition_variable m_done_cv;
+    const std::function<void(int64_t, int64_t, int)>* m_fn = nullptr;
+    int64_t m_n = 0;
+    uint64_t m_generation = 0;
+    int m_pending = 0;
+    bool m_stop = false;
+    std::exception_ptr m_error;
+};
+
+}  // namespace prism::kernels

@@ -1,0 +1,153 @@
+// Generation end to end against llama2.c's own outputs for stories260K (greedy), the
+// sampler's seed reproducibility, n_predict, stop strings and cancellation.
+#include <gtest/gtest.h>
+
+#include "prism/generate.h"
+#include "test_paths.h"
+#include "test_util.h"
+
+using namespace prism;
+
+namespace {
+
+std::string reference_text(const std::string& name) {
+    std::string s = test::read_file(test::reference(name));
+    if (!s.empty() && s.back() == '\n') s.pop_back();  // the file ends with one newline
+    return s;
+}
+
+std::unique_ptr<llama_context> make_context(const std::string& path, model_load_params p = {}) {
+    auto model = llama_model::load(path, p);
+    EXPECT_TRUE(model.has_value()) << (model ? "" : model.error().message);
+    auto ctx = llama_context::create(*model, {.n_threads = 2});
+    EXPECT_TRUE(ctx.has_value());
+    return std::move(*ctx);
+}
+
+generate_params greedy(std::string prompt, int32_t n) {
+    generate_params p;
+    p.prompt = std::move(prompt);
+    p.n_predict = n;
+    p.sampling.temp = 0.0f;
+    return p;
+}
+
+std::string streamed(llama_context& ctx, const generate_params& p, generate_result* out = nullptr) {
+    std::string text;
+    auto r = generate(ctx, p, [&](const generate_event& ev) {
+        text += ev.text;
+        return true;
+    });
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
+    if (r && out) *out = *r;
+    if (r) EXPECT_EQ(text, r->prompt_text + r->text);
+    return text;
+}
+
+size_t first_mismatch(const std::string& a, const std::string& b) {
+    size_t i = 0;
+    while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+    return i;
+}
+
+}  // namespace
+
+TEST(generate, greedy_without_prompt_matches_llama2c_from_gguf) {
+    auto ctx = make_context(test::bundled_model());
+    const std::string want = reference_text("test_all_n200.txt");
+    generate_result r;
+    const std::string got = streamed(*ctx, greedy("", 199), &r);
+    EXPECT_EQ(got, want) << "first difference at byte " << first_mismatch(got, want);
+    EXPECT_EQ(r.tokens.size(), 199u);
+}
+
+TEST(generate, greedy_without_prompt_matches_llama2c_from_checkpoint) {
+    auto ctx = make_context(test::stories_bin(), {.tokenizer_path = test::stories_tok()});
+    const std::string want = reference_text("test_all_n200.txt");
+    const std::string got = streamed(*ctx, greedy("", 199));
+    EXPECT_EQ(got, want) << "first difference at byte " << first_mismatch(got, want);
+}
+
+TEST(generate, greedy_once_upon_a_time_matches_llama2c) {
+    auto ctx = make_context(test::bundled_model());
+    const std::string want = reference_text("once_upon_a_time_n128.txt");
+    generate_result r;
+    const std::string got = streamed(*ctx, greedy("Once upon a time", 123), &r);
+    EXPECT_EQ(got, want) << "first difference at byte " << first_mismatch(got, want);
+    EXPECT_EQ(r.prompt_tokens, (std::vector<int32_t>{1, 403, 407, 261, 378}));
+}
+
+TEST(generate, n_predict_is_exact_and_zero_generates_nothing) {
+    auto ctx = make_context(test::bundled_model());
+    generate_result r;
+    streamed(*ctx, greedy("Once", 0), &r);
+    EXPECT_TRUE(r.tokens.empty());
+    EXPECT_TRUE(r.text.empty());
+    EXPECT_EQ(r.prompt_text, "Once");
+    auto p = greedy("Once", 7);
+    p.ignore_eos = true;
+    streamed(*ctx, p, &r);
+    EXPECT_EQ(r.tokens.size(), 7u);
+    EXPECT_EQ(r.reason, stop_reason::n_predict);
+}
+
+TEST(generate, same_seed_same_text_and_prompt_chunking_does_not_matter) {
+    auto ctx = make_context(test::bundled_model());
+    generate_params p;
+    p.prompt = "The little cat";
+    p.n_predict = 40;
+    p.sampling = {.temp = 1.0f, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f, .seed = 0xFFFFFFFFull};
+    const std::string a = streamed(*ctx, p);
+    p.n_batch = 2;
+    const std::string b = streamed(*ctx, p);
+    EXPECT_EQ(a, b);
+    p.sampling.seed = 12345;
+    EXPECT_NE(streamed(*ctx, p), a);
+}
+
+TEST(generate, stop_string_is_never_emitted) {
+    auto ctx = make_context(test::bundled_model());
+    auto p = greedy("Once upon a time", 60);
+    p.stop = {"named Lily"};
+    generate_result r;
+    const std::string got = streamed(*ctx, p, &r);
+    EXPECT_EQ(r.reason, stop_reason::stop_string);
+    EXPECT_EQ(got, "Once upon a time, there was a little girl ");
+    // A stop string split over tokens (" Lily" + ".") is caught too.
+    p.stop = {"y. She"};
+    EXPECT_EQ(streamed(*ctx, p), "Once upon a time, there was a little girl named Lil");
+}
+
+TEST(generate, callback_and_stop_token_cancel) {
+    auto ctx = make_context(test::bundled_model());
+    int events = 0;
+    auto r = generate(*ctx, greedy("Once", 50), [&](const generate_event& ev) {
+        return ev.is_prompt || ++events < 3;
+    });
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->reason, stop_reason::cancelled);
+    EXPECT_EQ(r->tokens.size(), 3u);
+    std::stop_source src;
+    src.request_stop();
+    auto r2 = generate(*ctx, greedy("Once", 50), {}, src.get_token());
+    ASSERT_TRUE(r2.has_value());
+    EXPECT_EQ(r2->reason, stop_reason::cancelled);
+    EXPECT_TRUE(r2->tokens.empty());
+}
+
+TEST(generate, bad_parameters_are_errors_not_crashes) {
+    auto ctx = make_context(test::bundled_model());
+    auto p = greedy("Once", 5);
+    p.sampling.top_p = 0.0f;
+    auto r = generate(*ctx, p);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("top_p"), std::string::npos);
+    std::string long_prompt;
+    for (int i = 0; i < 3000; ++i) long_prompt += " a";
+    p = greedy(long_prompt, 5);
+    r = generate(*ctx, p);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("context"), std::string::npos);
+    p = greedy("Once", -2);
+    EXPECT_FALSE(generate(*ctx, p).has_value());
+}
