@@ -10,8 +10,11 @@
 // before using or allocating anything; errors name the field and its byte offset.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
