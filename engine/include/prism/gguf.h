@@ -48,6 +48,8 @@ struct value;
 struct array {
     value_type elem_type = value_type::uint8;
     std::vector<value> items;
+
+    bool operator==(const array&) const = default;
 };
 
 struct value {
@@ -73,6 +75,9 @@ struct value {
     static value arr(value_type elem, std::vector<value> items) {
         return {value_type::array, array{elem, std::move(items)}};
     }
+
+    /// Same type and same stored value (floats compare by value: NaN != NaN).
+    bool operator==(const value&) const = default;
 };
 
 struct tensor_info {
@@ -128,9 +133,15 @@ private:
 /// general.alignment (set it as a uint32 key to change the default 32).
 class writer {
 public:
+    /// Adds or replaces a key. Throws engine_error(errc::invalid_argument) when the stored
+    /// alternative does not match the declared type, an integer is out of range, array items
+    /// differ from the element type, arrays nest deeper than 8, or general.alignment is not
+    /// a power-of-two uint32.
     void set(std::string key, value v);
     /// ne in GGUF order; data must hold exactly the type's row_size × rows bytes. The bytes
-    /// are copied.
+    /// are copied. Throws engine_error(errc::invalid_argument) for a duplicate name, more than
+    /// 4 dimensions, a negative dimension, ne[0] not a multiple of the block size or a byte
+    /// count that does not match.
     void add_tensor(std::string name, kernels::ggml_type type, std::vector<int64_t> ne,
                     const void* data, size_t nbytes);
     std::vector<uint8_t> to_bytes() const;

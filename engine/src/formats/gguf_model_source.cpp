@@ -82,8 +82,7 @@ model_source load(const std::string& path) {
     model_source m;
     m.path = path;
     m.format = "gguf";
-    m.name = f.get_string("general.name")
-                 .value_or(std::filesystem::path(path).stem().string());
+    m.name = f.get_string("general.name").value_or(std::filesystem::path(path).stem().string());
     m.hparams = read_hparams(f);
     m.owners.push_back(f.owner());
     for (const auto& t : f.tensors()) {
@@ -109,10 +108,10 @@ model_source load(const std::string& path) {
     return m;
 }
 
-}  // namespace
+} // namespace
 
 result<model_source> model_source_from_gguf(const std::string& path) {
     return catch_to_result([&] { return load(path); }, path);
 }
 
-}  // namespace prism
+} // namespace prism

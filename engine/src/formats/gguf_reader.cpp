@@ -22,12 +22,11 @@ namespace prism::gguf {
 
 namespace {
 
-constexpr uint32_t gguf_magic = 0x46554747u;  // "GGUF" read as a little-endian uint32
-constexpr uint64_t default_alignment = 32;
-constexpr int max_array_depth = 8;  // arrays of arrays deeper than this are rejected
-constexpr size_t max_reserve = 4096;  // never reserve more items than this up front
-constexpr uint64_t min_kv_bytes = 8 + 4 + 1;          // key length, type, smallest value
-constexpr uint64_t min_tensor_info_bytes = 8 + 4 + 4 + 8;  // name length, n_dims, type, offset
+constexpr uint32_t gguf_magic = 0x46554747u; // "GGUF" read as a little-endian uint32
+constexpr int max_array_depth = 8;           // arrays of arrays deeper than this are rejected
+constexpr size_t max_reserve = 4096;         // never reserve more items than this up front
+constexpr uint64_t min_kv_bytes = 8 + 4 + 1; // key length, type, smallest value
+constexpr uint64_t min_tensor_info_bytes = 8 + 4 + 4 + 8; // name length, n_dims, type, offset
 
 [[noreturn]] void fail(errc code, const std::string& what, uint64_t offset) {
     throw engine_error(code, "gguf: " + what + " at offset " + std::to_string(offset),
@@ -39,17 +38,22 @@ uint64_t min_value_bytes(uint32_t t) {
     switch (static_cast<value_type>(t)) {
     case value_type::uint8:
     case value_type::int8:
-    case value_type::boolean: return 1;
+    case value_type::boolean:
+        return 1;
     case value_type::uint16:
-    case value_type::int16: return 2;
+    case value_type::int16:
+        return 2;
     case value_type::uint32:
     case value_type::int32:
-    case value_type::float32: return 4;
+    case value_type::float32:
+        return 4;
     case value_type::uint64:
     case value_type::int64:
     case value_type::float64:
-    case value_type::string: return 8;   // a string is at least its length field
-    case value_type::array: return 12;   // element type + count
+    case value_type::string:
+        return 8; // a string is at least its length field
+    case value_type::array:
+        return 12; // element type + count
     }
     return 0;
 }
@@ -71,8 +75,8 @@ public:
     void need(uint64_t n, std::string_view field) const {
         if (n > left())
             error(errc::format,
-                  "truncated " + std::string(field) + " (needs " + std::to_string(n) +
-                      " bytes, " + std::to_string(left()) + " left)",
+                  "truncated " + std::string(field) + " (needs " + std::to_string(n) + " bytes, " +
+                      std::to_string(left()) + " left)",
                   m_pos);
     }
 
@@ -110,35 +114,38 @@ private:
 
 value read_value(cursor& c, uint32_t raw_type, int depth, uint64_t type_offset) {
     switch (static_cast<value_type>(raw_type)) {
-    case value_type::uint8: return {value_type::uint8, uint64_t{c.u8("uint8 value")}};
+    case value_type::uint8:
+        return {value_type::uint8, uint64_t{c.u8("uint8 value")}};
     case value_type::int8:
         return {value_type::int8, int64_t{static_cast<int8_t>(c.u8("int8 value"))}};
-    case value_type::uint16: return {value_type::uint16, uint64_t{c.u16("uint16 value")}};
+    case value_type::uint16:
+        return {value_type::uint16, uint64_t{c.u16("uint16 value")}};
     case value_type::int16:
         return {value_type::int16, int64_t{static_cast<int16_t>(c.u16("int16 value"))}};
-    case value_type::uint32: return {value_type::uint32, uint64_t{c.u32("uint32 value")}};
+    case value_type::uint32:
+        return {value_type::uint32, uint64_t{c.u32("uint32 value")}};
     case value_type::int32:
         return {value_type::int32, int64_t{static_cast<int32_t>(c.u32("int32 value"))}};
-    case value_type::uint64: return {value_type::uint64, c.u64("uint64 value")};
+    case value_type::uint64:
+        return {value_type::uint64, c.u64("uint64 value")};
     case value_type::int64:
         return {value_type::int64, static_cast<int64_t>(c.u64("int64 value"))};
     case value_type::float32:
-        return {value_type::float32,
-                double{std::bit_cast<float>(c.u32("float32 value"))}};
+        return {value_type::float32, double{std::bit_cast<float>(c.u32("float32 value"))}};
     case value_type::float64:
         return {value_type::float64, std::bit_cast<double>(c.u64("float64 value"))};
-    case value_type::boolean: return {value_type::boolean, c.u8("bool value") != 0};
-    case value_type::string: return {value_type::string, c.str("string")};
+    case value_type::boolean:
+        return {value_type::boolean, c.u8("bool value") != 0};
+    case value_type::string:
+        return {value_type::string, c.str("string")};
     case value_type::array: {
         if (depth >= max_array_depth)
-            c.error(errc::format,
-                    "arrays nested deeper than " + std::to_string(max_array_depth),
+            c.error(errc::format, "arrays nested deeper than " + std::to_string(max_array_depth),
                     type_offset);
         const uint64_t elem_at = c.pos();
         const uint32_t elem = c.u32("array element type");
         if (min_value_bytes(elem) == 0)
-            c.error(errc::format, "unknown array element type " + std::to_string(elem),
-                    elem_at);
+            c.error(errc::format, "unknown array element type " + std::to_string(elem), elem_at);
         const uint64_t count_at = c.pos();
         const uint64_t count = c.u64("array count");
         if (count > c.left() / min_value_bytes(elem))
@@ -157,9 +164,11 @@ value read_value(cursor& c, uint32_t raw_type, int depth, uint64_t type_offset) 
     c.error(errc::format, "unknown value type " + std::to_string(raw_type), type_offset);
 }
 
-uint64_t align_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+uint64_t align_up(uint64_t x, uint64_t a) {
+    return (x + a - 1) / a * a;
+}
 
-}  // namespace
+} // namespace
 
 result<file> file::open(const std::string& path) {
     auto mapping = mapped_file::open(path);
@@ -187,23 +196,24 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
             const uint32_t version = c.u32("version");
             const uint32_t swapped = std::byteswap(version);
             if (version > 0xffff && swapped >= 1 && swapped <= 3)
-                fail(errc::unsupported, "big-endian GGUF is not supported (version field " +
-                                            std::to_string(version) + ")", 4);
+                fail(errc::unsupported,
+                     "big-endian GGUF is not supported (version field " + std::to_string(version) +
+                         ")",
+                     4);
             if (version == 1) fail(errc::unsupported, "GGUF v1 is not supported", 4);
             if (version != 2 && version != 3)
-                fail(errc::unsupported, "unsupported GGUF version " + std::to_string(version),
-                     4);
+                fail(errc::unsupported, "unsupported GGUF version " + std::to_string(version), 4);
             f.m_version = version;
             const uint64_t n_tensors = c.u64("n_tensors");
             const uint64_t n_kv = c.u64("n_kv");
             if (n_tensors > c.left() / min_tensor_info_bytes)
                 fail(errc::format,
-                     "header: n_tensors " + std::to_string(n_tensors) + " exceeds the " +
+                     "header: n_tensors " + std::to_string(n_tensors) + " cannot fit in the " +
                          std::to_string(c.left()) + " bytes left",
                      8);
             if (n_kv > (c.left() - n_tensors * min_tensor_info_bytes) / min_kv_bytes)
                 fail(errc::format,
-                     "header: n_kv " + std::to_string(n_kv) + " exceeds the " +
+                     "header: n_kv " + std::to_string(n_kv) + " cannot fit in the " +
                          std::to_string(c.left()) + " bytes left",
                      16);
 
@@ -222,14 +232,12 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
                 if (key == "general.alignment") {
                     if (v.type != value_type::uint32)
                         c.error(errc::format,
-                                "must be a uint32, not " +
-                                    std::string(value_type_name(v.type)),
+                                "must be a uint32, not " + std::string(value_type_name(v.type)),
                                 type_at);
                     const uint64_t a = std::get<uint64_t>(v.data);
                     if (!std::has_single_bit(a))
                         c.error(errc::format,
-                                "alignment " + std::to_string(a) +
-                                    " is not a nonzero power of two",
+                                "alignment " + std::to_string(a) + " is not a nonzero power of two",
                                 type_at + 4);
                     f.m_alignment = a;
                 }
@@ -238,7 +246,7 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
 
             // Tensor infos.
             std::unordered_set<std::string> names;
-            std::vector<uint64_t> offset_at;  // file offset of each tensor's offset field
+            std::vector<uint64_t> offset_at; // file offset of each tensor's offset field
             const auto n_reserve = static_cast<size_t>(std::min<uint64_t>(n_tensors, max_reserve));
             f.m_tensors.reserve(n_reserve);
             offset_at.reserve(n_reserve);
@@ -254,8 +262,7 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
                 const uint64_t dims_at = c.pos();
                 t.n_dims = c.u32("n_dims");
                 if (t.n_dims > 4)
-                    c.error(errc::format, "n_dims " + std::to_string(t.n_dims) + " > 4",
-                            dims_at);
+                    c.error(errc::format, "n_dims " + std::to_string(t.n_dims) + " > 4", dims_at);
                 int64_t numel = 1;
                 for (uint32_t d = 0; d < t.n_dims; ++d) {
                     const uint64_t dim_at = c.pos();
@@ -268,16 +275,15 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
                                 dim_at);
                     t.ne[d] = static_cast<int64_t>(raw);
                     if (__builtin_mul_overflow(numel, t.ne[d], &numel))
-                        c.error(errc::format, "element count overflows int64 at " + field,
-                                dim_at);
+                        c.error(errc::format, "element count overflows int64 at " + field, dim_at);
                 }
 
                 const uint64_t type_at = c.pos();
                 const uint32_t raw_type = c.u32("type");
                 const auto traits = kernels::type_info(raw_type);
                 if (!traits)
-                    c.error(errc::unsupported,
-                            "unknown tensor type id " + std::to_string(raw_type), type_at);
+                    c.error(errc::unsupported, "unknown tensor type id " + std::to_string(raw_type),
+                            type_at);
                 t.type = static_cast<kernels::ggml_type>(raw_type);
                 if (t.ne[0] % traits->block_size != 0)
                     c.error(errc::format,
@@ -288,8 +294,8 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
                 uint64_t nbytes = static_cast<uint64_t>(t.ne[0] / traits->block_size);
                 bool overflow = __builtin_mul_overflow(nbytes, traits->type_size, &nbytes);
                 for (int d = 1; d < 4; ++d)
-                    overflow |= __builtin_mul_overflow(
-                        nbytes, static_cast<uint64_t>(t.ne[d]), &nbytes);
+                    overflow |=
+                        __builtin_mul_overflow(nbytes, static_cast<uint64_t>(t.ne[d]), &nbytes);
                 if (overflow) c.error(errc::format, "byte size overflows uint64", type_at);
                 t.nbytes = nbytes;
 
@@ -297,8 +303,8 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
                 t.offset = c.u64("offset");
                 if (t.offset % f.m_alignment != 0)
                     c.error(errc::format,
-                            "data offset " + std::to_string(t.offset) +
-                                " is not aligned to " + std::to_string(f.m_alignment),
+                            "data offset " + std::to_string(t.offset) + " is not aligned to " +
+                                std::to_string(f.m_alignment),
                             offset_at.back());
                 f.m_tensors.push_back(std::move(t));
             }
@@ -323,16 +329,16 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
             std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
                 return f.m_tensors[a].offset < f.m_tensors[b].offset;
             });
-            const tensor_info* prev = nullptr;  // the nonempty tensor reaching furthest
+            const tensor_info* prev = nullptr; // the nonempty tensor reaching furthest
             for (const size_t i : order) {
                 const auto& t = f.m_tensors[i];
-                if (t.nbytes == 0) continue;  // an empty tensor overlaps nothing
+                if (t.nbytes == 0) continue; // an empty tensor overlaps nothing
                 if (prev && t.offset < prev->offset + prev->nbytes)
                     fail(errc::format,
                          "tensor '" + t.name + "': data at " + std::to_string(t.offset) +
                              " overlaps tensor '" + prev->name + "' [" +
-                             std::to_string(prev->offset) + ", +" +
-                             std::to_string(prev->nbytes) + ")",
+                             std::to_string(prev->offset) + ", +" + std::to_string(prev->nbytes) +
+                             ")",
                          offset_at[i]);
                 if (!prev || t.offset + t.nbytes > prev->offset + prev->nbytes) prev = &t;
             }
@@ -356,7 +362,8 @@ const tensor_info* file::find_tensor(std::string_view name) const {
 namespace {
 
 // Runs a typed accessor, naming the key in its error message.
-template <class F> auto typed_lookup(const file& f, std::string_view key, F&& get)
+template <class F>
+auto typed_lookup(const file& f, std::string_view key, F&& get)
     -> std::optional<decltype(get(std::declval<const value&>()))> {
     const value* v = f.find(key);
     if (!v) return std::nullopt;
@@ -370,7 +377,7 @@ template <class F> auto typed_lookup(const file& f, std::string_view key, F&& ge
     }
 }
 
-}  // namespace
+} // namespace
 
 std::optional<int64_t> file::get_int(std::string_view key) const {
     return typed_lookup(*this, key, [](const value& v) { return v.as_int(); });
@@ -388,4 +395,4 @@ std::optional<bool> file::get_bool(std::string_view key) const {
     return typed_lookup(*this, key, [](const value& v) { return v.as_bool(); });
 }
 
-}  // namespace prism::gguf
+} // namespace prism::gguf

@@ -14,8 +14,8 @@ namespace prism::gguf {
 
 namespace {
 
-constexpr size_t max_display_items = 8;     // arrays longer than this print as "[n × type]"
-constexpr size_t max_display_chars = 120;  // longer strings are cut with "…"
+constexpr size_t max_display_items = 8;   // arrays longer than this print as "[n × type]"
+constexpr size_t max_display_chars = 120; // longer strings are cut with "…"
 
 [[noreturn]] void type_mismatch(const value& v, std::string_view expected) {
     throw engine_error(errc::format, "gguf: expected " + std::string(expected) + ", got " +
@@ -53,9 +53,15 @@ std::string escape_for_display(const std::string& s, bool quoted) {
         }
         ++n;
         switch (c) {
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         case '"':
             out += quoted ? "\\\"" : "\"";
             break;
@@ -109,23 +115,36 @@ std::string display(const value& v, bool nested) {
     return "?";
 }
 
-}  // namespace
+} // namespace
 
 std::string_view value_type_name(value_type t) {
     switch (t) {
-    case value_type::uint8: return "uint8";
-    case value_type::int8: return "int8";
-    case value_type::uint16: return "uint16";
-    case value_type::int16: return "int16";
-    case value_type::uint32: return "uint32";
-    case value_type::int32: return "int32";
-    case value_type::float32: return "float32";
-    case value_type::boolean: return "bool";
-    case value_type::string: return "string";
-    case value_type::array: return "array";
-    case value_type::uint64: return "uint64";
-    case value_type::int64: return "int64";
-    case value_type::float64: return "float64";
+    case value_type::uint8:
+        return "uint8";
+    case value_type::int8:
+        return "int8";
+    case value_type::uint16:
+        return "uint16";
+    case value_type::int16:
+        return "int16";
+    case value_type::uint32:
+        return "uint32";
+    case value_type::int32:
+        return "int32";
+    case value_type::float32:
+        return "float32";
+    case value_type::boolean:
+        return "bool";
+    case value_type::string:
+        return "string";
+    case value_type::array:
+        return "array";
+    case value_type::uint64:
+        return "uint64";
+    case value_type::int64:
+        return "int64";
+    case value_type::float64:
+        return "float64";
     }
     return "unknown";
 }
@@ -143,8 +162,7 @@ int64_t value::as_int() const {
 }
 
 double value::as_float() const {
-    if (type == value_type::float32 || type == value_type::float64)
-        return std::get<double>(data);
+    if (type == value_type::float32 || type == value_type::float64) return std::get<double>(data);
     if (is_signed(type)) return static_cast<double>(std::get<int64_t>(data));
     if (is_unsigned(type)) return static_cast<double>(std::get<uint64_t>(data));
     type_mismatch(*this, "a number");
@@ -165,6 +183,8 @@ const array& value::as_array() const {
     return std::get<array>(data);
 }
 
-std::string value::to_display() const { return display(*this, false); }
+std::string value::to_display() const {
+    return display(*this, false);
+}
 
-}  // namespace prism::gguf
+} // namespace prism::gguf

@@ -10,9 +10,9 @@
 // a reader never sees a half-written file.
 #include <bit>
 #include <cerrno>
-#include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <limits>
 #include <sys/stat.h>
@@ -26,13 +26,15 @@ namespace {
 
 constexpr uint32_t gguf_version = 3;
 constexpr uint64_t default_alignment = 32;
-constexpr int max_array_depth = 8;  // must match the reader's bound
+constexpr int max_array_depth = 8; // must match the reader's bound
 
 [[noreturn]] void invalid(const std::string& what) {
     throw engine_error(errc::invalid_argument, "gguf writer: " + what);
 }
 
-uint64_t align_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+uint64_t align_up(uint64_t x, uint64_t a) {
+    return (x + a - 1) / a * a;
+}
 
 void check_value(const value& v, const std::string& key, int depth) {
     const auto bad = [&](const std::string& what) {
@@ -49,14 +51,22 @@ void check_value(const value& v, const std::string& key, int depth) {
         if (*i < min || *i > max) bad(std::to_string(*i) + " is out of range");
     };
     switch (v.type) {
-    case value_type::uint8: return check_unsigned(UINT8_MAX);
-    case value_type::uint16: return check_unsigned(UINT16_MAX);
-    case value_type::uint32: return check_unsigned(UINT32_MAX);
-    case value_type::uint64: return check_unsigned(UINT64_MAX);
-    case value_type::int8: return check_signed(INT8_MIN, INT8_MAX);
-    case value_type::int16: return check_signed(INT16_MIN, INT16_MAX);
-    case value_type::int32: return check_signed(INT32_MIN, INT32_MAX);
-    case value_type::int64: return check_signed(INT64_MIN, INT64_MAX);
+    case value_type::uint8:
+        return check_unsigned(UINT8_MAX);
+    case value_type::uint16:
+        return check_unsigned(UINT16_MAX);
+    case value_type::uint32:
+        return check_unsigned(UINT32_MAX);
+    case value_type::uint64:
+        return check_unsigned(UINT64_MAX);
+    case value_type::int8:
+        return check_signed(INT8_MIN, INT8_MAX);
+    case value_type::int16:
+        return check_signed(INT16_MIN, INT16_MAX);
+    case value_type::int32:
+        return check_signed(INT32_MIN, INT32_MAX);
+    case value_type::int64:
+        return check_signed(INT64_MIN, INT64_MAX);
     case value_type::float32:
     case value_type::float64:
         if (!std::holds_alternative<double>(v.data)) bad("must hold a double");
@@ -75,8 +85,8 @@ void check_value(const value& v, const std::string& key, int depth) {
         if (value_type_name(a->elem_type) == "unknown") bad("has an unknown element type");
         for (const auto& item : a->items) {
             if (item.type != a->elem_type)
-                bad("item of type " + std::string(value_type_name(item.type)) +
-                    " in an array of " + std::string(value_type_name(a->elem_type)));
+                bad("item of type " + std::string(value_type_name(item.type)) + " in an array of " +
+                    std::string(value_type_name(a->elem_type)));
             check_value(item, key, depth + 1);
         }
         return;
@@ -103,22 +113,30 @@ public:
     // The item only, without its type tag (arrays carry element type + count + items).
     void put_value(const value& v) {
         switch (v.type) {
-        case value_type::uint8: return put(static_cast<uint8_t>(std::get<uint64_t>(v.data)));
-        case value_type::uint16: return put(static_cast<uint16_t>(std::get<uint64_t>(v.data)));
-        case value_type::uint32: return put(static_cast<uint32_t>(std::get<uint64_t>(v.data)));
-        case value_type::uint64: return put(std::get<uint64_t>(v.data));
+        case value_type::uint8:
+            return put(static_cast<uint8_t>(std::get<uint64_t>(v.data)));
+        case value_type::uint16:
+            return put(static_cast<uint16_t>(std::get<uint64_t>(v.data)));
+        case value_type::uint32:
+            return put(static_cast<uint32_t>(std::get<uint64_t>(v.data)));
+        case value_type::uint64:
+            return put(std::get<uint64_t>(v.data));
         case value_type::int8:
             return put(static_cast<uint8_t>(static_cast<int8_t>(std::get<int64_t>(v.data))));
         case value_type::int16:
             return put(static_cast<uint16_t>(static_cast<int16_t>(std::get<int64_t>(v.data))));
         case value_type::int32:
             return put(static_cast<uint32_t>(static_cast<int32_t>(std::get<int64_t>(v.data))));
-        case value_type::int64: return put(static_cast<uint64_t>(std::get<int64_t>(v.data)));
+        case value_type::int64:
+            return put(static_cast<uint64_t>(std::get<int64_t>(v.data)));
         case value_type::float32:
             return put(std::bit_cast<uint32_t>(static_cast<float>(std::get<double>(v.data))));
-        case value_type::float64: return put(std::bit_cast<uint64_t>(std::get<double>(v.data)));
-        case value_type::boolean: return put(static_cast<uint8_t>(std::get<bool>(v.data)));
-        case value_type::string: return put_string(std::get<std::string>(v.data));
+        case value_type::float64:
+            return put(std::bit_cast<uint64_t>(std::get<double>(v.data)));
+        case value_type::boolean:
+            return put(static_cast<uint8_t>(std::get<bool>(v.data)));
+        case value_type::string:
+            return put_string(std::get<std::string>(v.data));
         case value_type::array: {
             const auto& a = std::get<array>(v.data);
             put(static_cast<uint32_t>(a.elem_type));
@@ -137,8 +155,8 @@ uint64_t alignment_of(const std::vector<std::pair<std::string, value>>& kv) {
 }
 
 struct tensor_layout {
-    std::vector<uint64_t> offsets;  ///< per tensor, relative to the data section
-    uint64_t data_size = 0;         ///< including the padding after the last tensor
+    std::vector<uint64_t> offsets; ///< per tensor, relative to the data section
+    uint64_t data_size = 0;        ///< including the padding after the last tensor
 };
 
 /// Everything before the tensor data (header, metadata, infos, padding).
@@ -147,7 +165,7 @@ std::vector<uint8_t> header_bytes(const std::vector<std::pair<std::string, value
                                   const Tensors& tensors, uint64_t alignment,
                                   tensor_layout& layout) {
     byte_buffer b;
-    b.put<uint32_t>(0x46554747u);  // "GGUF"
+    b.put<uint32_t>(0x46554747u); // "GGUF"
     b.put<uint32_t>(gguf_version);
     b.put<uint64_t>(tensors.size());
     b.put<uint64_t>(kv.size());
@@ -184,7 +202,7 @@ void write_all(int fd, const uint8_t* p, size_t n, const std::string& path) {
     }
 }
 
-}  // namespace
+} // namespace
 
 void writer::set(std::string key, value v) {
     check_value(v, key, 0);
@@ -220,8 +238,7 @@ void writer::add_tensor(std::string name, kernels::ggml_type type, std::vector<i
     if (ne0 % traits->block_size != 0)
         invalid(what + "ne[0] " + std::to_string(ne0) + " is not a multiple of the block size " +
                 std::to_string(traits->block_size));
-    const uint64_t expected =
-        static_cast<uint64_t>(numel / traits->block_size) * traits->type_size;
+    const uint64_t expected = static_cast<uint64_t>(numel / traits->block_size) * traits->type_size;
     if (nbytes != expected)
         invalid(what + std::to_string(nbytes) + " bytes given, shape and type need " +
                 std::to_string(expected));
@@ -277,8 +294,8 @@ result<void> writer::write(const std::string& path) const {
                     throw engine_error(errc::io, "gguf writer: closing '" + tmp +
                                                      "': " + std::strerror(errno));
                 if (::rename(tmp.c_str(), path.c_str()) != 0)
-                    throw engine_error(errc::io, "gguf writer: renaming '" + tmp + "' to '" +
-                                                     path + "': " + std::strerror(errno));
+                    throw engine_error(errc::io, "gguf writer: renaming '" + tmp + "' to '" + path +
+                                                     "': " + std::strerror(errno));
             } catch (...) {
                 if (fd >= 0) ::close(fd);
                 ::unlink(tmp.c_str());
@@ -288,4 +305,4 @@ result<void> writer::write(const std::string& path) const {
         path);
 }
 
-}  // namespace prism::gguf
+} // namespace prism::gguf
