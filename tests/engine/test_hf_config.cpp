@@ -53,9 +53,22 @@ void expect_error(const prism::result<prism::hf_llama_config>& r, errc code,
         << "message '" << r.error().message << "' lacks '" << needle << "'";
 }
 
+// A per-process scratch folder, removed when the test process exits.
+std::filesystem::path scratch_root() {
+    struct root {
+        std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                     ("prism_hf_test_" + std::to_string(::getpid()));
+        ~root() {
+            std::error_code ec;
+            std::filesystem::remove_all(path, ec);
+        }
+    };
+    static const root r;
+    return r.path;
+}
+
 std::string temp_dir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("prism_hf_test_" + std::to_string(::getpid())) / name;
+    auto dir = scratch_root() / name;
     std::filesystem::create_directories(dir);
     return dir.string();
 }

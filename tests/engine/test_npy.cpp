@@ -16,9 +16,22 @@ namespace {
 using prism::errc;
 namespace npy = prism::npy;
 
+// A per-process scratch folder, removed when the test process exits.
+std::filesystem::path scratch_root() {
+    struct root {
+        std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                     ("prism_npy_test_" + std::to_string(::getpid()));
+        ~root() {
+            std::error_code ec;
+            std::filesystem::remove_all(path, ec);
+        }
+    };
+    static const root r;
+    return r.path;
+}
+
 std::string temp_file(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("prism_npy_test_" + std::to_string(::getpid()));
+    auto dir = scratch_root();
     std::filesystem::create_directories(dir);
     return (dir / name).string();
 }

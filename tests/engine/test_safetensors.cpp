@@ -40,9 +40,22 @@ void expect_error(const prism::result<st::file>& r, errc code, const std::string
         << "message '" << r.error().message << "' lacks '" << needle << "'";
 }
 
+// A per-process scratch folder, removed when the test process exits.
+std::filesystem::path scratch_root() {
+    struct root {
+        std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                     ("prism_st_test_" + std::to_string(::getpid()));
+        ~root() {
+            std::error_code ec;
+            std::filesystem::remove_all(path, ec);
+        }
+    };
+    static const root r;
+    return r.path;
+}
+
 std::string temp_dir() {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("prism_st_test_" + std::to_string(::getpid()));
+    auto dir = scratch_root();
     std::filesystem::create_directories(dir);
     return dir.string();
 }
