@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -169,6 +170,10 @@ TEST(npy, rejects_malformed_files) {
                                      "(4294967296, 4294967296, 4294967296)}",
                                      0)),
                  errc::format, "overflows");
+    expect_error(npy::parse(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                                     "(92233720368547758070,)}",
+                                     0)),
+                 errc::format, "dimension too large");
 }
 
 TEST(npy, rejects_unsupported_arrays) {
@@ -185,6 +190,31 @@ TEST(npy, missing_file_is_io_error) {
     auto r = npy::load("/nonexistent/x.npy");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, errc::io);
+}
+
+TEST(npy, mutated_files_are_rejected_or_consistent) {
+    const int64_t shape[] = {3, 4};
+    const std::vector<float> v(12, 1.f);
+    const std::string path = temp_file("m.npy");
+    ASSERT_TRUE(npy::save_f32(path, shape, v.data()));
+    auto good = npy::load(path);
+    ASSERT_TRUE(good);
+    auto bytes = npy::to_bytes(*good);
+    ASSERT_TRUE(bytes);
+    std::mt19937 rng(99);
+    for (int iter = 0; iter < 3000; ++iter) {
+        auto b = *bytes;
+        const size_t header_end = b.size() - 48;
+        for (int e = 0; e < 1 + iter % 3; ++e) {
+            const size_t at = rng() % header_end;  // the header is what the parser reads
+            b[at] = iter % 2 ? static_cast<uint8_t>("0123456789(),:' "[rng() % 16])
+                             : static_cast<uint8_t>(rng());
+        }
+        if (iter % 7 == 0) b.resize(rng() % b.size());
+        auto r = npy::parse(b);
+        if (!r) continue;
+        ASSERT_EQ(r->data.size(), static_cast<size_t>(r->numel()) * r->item_size());
+    }
 }
 
 }  // namespace

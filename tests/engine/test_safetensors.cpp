@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <unistd.h>
 #include <string>
 #include <vector>
@@ -152,9 +153,11 @@ TEST(safetensors, writer_rejects_bad_tensors) {
 }
 
 TEST(safetensors, hand_built_file_parses) {
-    auto r = parse(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                             R"("b":{"dtype":"F16","shape":[1,2],"data_offsets":[8,12]}}  )",
-                             12));
+    // The views point into `bytes`, which must outlive them.
+    const auto bytes = make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                 R"("b":{"dtype":"F16","shape":[1,2],"data_offsets":[8,12]}}  )",
+                                 12);
+    auto r = parse(bytes);
     ASSERT_TRUE(r) << r.error().message;
     ASSERT_EQ(r->tensors().size(), 2u);
     EXPECT_EQ(r->tensors()[0].name, "a");
@@ -258,6 +261,32 @@ TEST(safetensors, missing_file_is_io_error) {
     auto r = st::file::open("/nonexistent/dir/x.safetensors");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, errc::io);
+}
+
+TEST(safetensors, mutated_files_never_escape_the_buffer) {
+    const float v[6] = {1, 2, 3, 4, 5, 6};
+    st::writer w;
+    ASSERT_TRUE(w.add_tensor("a", ggml_type::f32, {2, 3}, v, 24));
+    ASSERT_TRUE(w.add_tensor("b", ggml_type::f16, {4}, v, 8));
+    w.set_metadata("format", "pt");
+    const auto good = w.to_bytes();
+    std::mt19937 rng(2024);
+    for (int iter = 0; iter < 3000; ++iter) {
+        auto bytes = good;
+        const int edits = 1 + iter % 4;
+        for (int e = 0; e < edits; ++e) {
+            const size_t at = rng() % bytes.size();
+            bytes[at] = iter % 3 == 0 ? static_cast<uint8_t>("0123456789[]{},:\"\"-"[rng() % 17])
+                                      : static_cast<uint8_t>(rng());
+        }
+        if (iter % 5 == 0) bytes.resize(rng() % bytes.size());
+        auto r = parse(bytes);
+        if (!r) continue;
+        for (const auto& t : r->tensors()) {
+            ASSERT_GE(t.data, bytes.data());
+            ASSERT_LE(t.data + t.nbytes, bytes.data() + bytes.size());
+        }
+    }
 }
 
 }  // namespace

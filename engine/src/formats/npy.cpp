@@ -124,10 +124,10 @@ private:
         const size_t start = m_i;
         uint64_t v = 0;
         while (m_i < m_s.size() && m_s[m_i] >= '0' && m_s[m_i] <= '9') {
-            v = v * 10 + static_cast<uint64_t>(m_s[m_i] - '0');
-            if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-                fail_at(start, "dimension too large");
-            }
+            const auto digit = static_cast<uint64_t>(m_s[m_i] - '0');
+            constexpr auto max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+            if (v > (max - digit) / 10) fail_at(start, "dimension too large");
+            v = v * 10 + digit;
             ++m_i;
         }
         if (m_i == start) fail_at(start, "expected a non-negative integer dimension");
