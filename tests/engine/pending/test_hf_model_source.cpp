@@ -2,8 +2,8 @@
 // SentencePiece tokenizer) read back into GGUF names and ne shapes, and malformed folders.
 // Folders are built with hf_export_llama and safetensors::writer from a small random model.
 //
-// PENDING: this test links model_source_from_hf, which needs tokenizer::from_sentencepiece
-// (helper/tok). Move it to tests/engine/ once both branches are merged.
+// PENDING: this test links model_source_from_hf, which needs tokenizer::from_sentencepiece,
+// and model_source_from_gguf (both on helper/tok). Move it to tests/engine/ once merged.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -222,6 +222,55 @@ TEST(hf_model_source, rejects_bad_folders) {
     ASSERT_TRUE(w2.add_tensor("model.layers.7.input_layernorm.weight", ggml_type::f32, {16}, v, 64));
     ASSERT_TRUE(w2.write(empty + "/model.safetensors"));
     expect_error(prism::model_source_from_hf(empty), errc::format, "layer 7");
+}
+
+// The real stories260K (GGUF, adjacent pairs, explicit output.weight) exported to HF and read
+// back: same hyperparameters and tensors, q/k rows permuted per head, the others bit-equal.
+TEST(hf_model_source, stories260K_gguf_round_trip) {
+    auto src = prism::model_source_from_gguf(prism::test::shared_path("models/stories260K/stories260K.gguf"));
+    ASSERT_TRUE(src) << src.error().message;
+    const std::string dir = temp_dir("stories260K");
+    ASSERT_TRUE(prism::hf_export_llama(*src, dir));
+    fs::copy_file(prism::test::shared_path("models/stories260K/tok512.equiv.model"),
+                  dir + "/tokenizer.model");
+    auto m = prism::model_source_from_hf(dir);
+    ASSERT_TRUE(m) << m.error().message;
+    const auto& a = src->hparams;
+    const auto& b = m->hparams;
+    EXPECT_EQ(b.n_vocab, 512);
+    EXPECT_EQ(b.n_layer, a.n_layer);
+    EXPECT_EQ(b.n_head, a.n_head);
+    EXPECT_EQ(b.n_head_kv, 4);
+    EXPECT_EQ(b.n_ctx_train, a.n_ctx_train);
+    EXPECT_EQ(b.n_rot, a.n_rot);
+    EXPECT_FLOAT_EQ(b.rms_norm_eps, a.rms_norm_eps);
+    EXPECT_FLOAT_EQ(b.rope_theta, a.rope_theta);
+    EXPECT_EQ(b.tied_output, a.tied_output);
+    EXPECT_EQ(b.rope, rope_layout::rotate_half);
+    ASSERT_NE(m->vocab, nullptr);
+    EXPECT_EQ(m->vocab->n_vocab(), 512);
+    ASSERT_EQ(m->tensors.size(), src->tensors.size());
+    const int64_t d = a.head_dim();
+    for (const auto& [name, t] : src->tensors) {
+        const prism::tensor_view* v = m->find(name);
+        ASSERT_NE(v, nullptr) << name;
+        ASSERT_EQ(t.type, ggml_type::f32) << name;
+        EXPECT_EQ(v->ne, t.ne) << name;
+        ASSERT_EQ(v->nbytes, t.nbytes) << name;
+        const auto* x = static_cast<const float*>(t.data);
+        const auto* y = static_cast<const float*>(v->data);
+        if (!name.ends_with("attn_q.weight") && !name.ends_with("attn_k.weight")) {
+            EXPECT_EQ(std::memcmp(x, y, t.nbytes), 0) << name;
+            continue;
+        }
+        const int64_t n_in = t.ne[0];
+        for (int64_t r = 0; r < t.ne[1]; ++r) {
+            const int64_t h = r / d, j = r % d;
+            const int64_t src_row = h * d + (j < d / 2 ? 2 * j : 2 * (j - d / 2) + 1);
+            ASSERT_EQ(std::memcmp(y + r * n_in, x + src_row * n_in, n_in * sizeof(float)), 0)
+                << name << " row " << r;
+        }
+    }
 }
 
 }  // namespace
