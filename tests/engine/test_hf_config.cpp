@@ -104,19 +104,20 @@ TEST(hf_config, defaults_untied_and_eos_list) {
     text = edit(text, "\"max_position_embeddings\": 512,\n", "\"bos_token_id_unused\": null,\n");
     auto c = prism::hf_config_parse(text);
     ASSERT_TRUE(c) << c.error().message;
-    EXPECT_EQ(c->hparams.n_head_kv, 8);  // defaults to num_attention_heads
+    EXPECT_EQ(c->hparams.n_head_kv, 8); // defaults to num_attention_heads
     EXPECT_FALSE(c->hparams.tied_output);
     EXPECT_EQ(c->eos_token_ids, (std::vector<int32_t>{2, 7}));
     EXPECT_FLOAT_EQ(c->hparams.rope_theta, 500000.f);
-    EXPECT_EQ(c->hparams.n_ctx_train, 2048);  // LlamaConfig default
+    EXPECT_EQ(c->hparams.n_ctx_train, 2048); // LlamaConfig default
 }
 
 TEST(hf_config, model_type_llama_without_architectures) {
     auto c = prism::hf_config_parse(
         edit(stories_config, "\"architectures\": [\"LlamaForCausalLM\"],\n", ""));
     ASSERT_TRUE(c) << c.error().message;
-    c = prism::hf_config_parse(edit(edit(stories_config, "\"architectures\": [\"LlamaForCausalLM\"],\n", ""),
-                                    "\"bos_token_id\": 1", "\"bos_token_id\": null"));
+    c = prism::hf_config_parse(
+        edit(edit(stories_config, "\"architectures\": [\"LlamaForCausalLM\"],\n", ""),
+             "\"bos_token_id\": 1", "\"bos_token_id\": null"));
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->bos_token_id, -1);
 }
@@ -129,12 +130,14 @@ TEST(hf_config, missing_required_key_names_it) {
 }
 
 TEST(hf_config, rejects_bad_values) {
-    expect_error(prism::hf_config_parse(edit(stories_config, "\"hidden_size\": 64", "\"hidden_size\": 60")),
-                 errc::format, "not a multiple of num_attention_heads");
-    expect_error(prism::hf_config_parse(
-                     edit(stories_config, "\"num_key_value_heads\": 4", "\"num_key_value_heads\": 3")),
+    expect_error(
+        prism::hf_config_parse(edit(stories_config, "\"hidden_size\": 64", "\"hidden_size\": 60")),
+        errc::format, "not a multiple of num_attention_heads");
+    expect_error(prism::hf_config_parse(edit(stories_config, "\"num_key_value_heads\": 4",
+                                             "\"num_key_value_heads\": 3")),
                  errc::format, "num_key_value_heads");
-    expect_error(prism::hf_config_parse(edit(stories_config, "\"hidden_size\": 64", "\"hidden_size\": \"64\"")),
+    expect_error(prism::hf_config_parse(
+                     edit(stories_config, "\"hidden_size\": 64", "\"hidden_size\": \"64\"")),
                  errc::format, "\"hidden_size\" must be an integer");
     expect_error(prism::hf_config_parse(
                      edit(stories_config, "\"num_hidden_layers\": 5", "\"num_hidden_layers\": -5")),
@@ -142,35 +145,39 @@ TEST(hf_config, rejects_bad_values) {
     expect_error(prism::hf_config_parse(
                      edit(stories_config, "\"vocab_size\": 512", "\"vocab_size\": 99999999999")),
                  errc::format, "vocab_size");
-    expect_error(prism::hf_config_parse(edit(stories_config, "\"rms_norm_eps\": 1e-05", "\"rms_norm_eps\": 0")),
-                 errc::format, "rms_norm_eps");
-    expect_error(prism::hf_config_parse(edit(stories_config, "\"eos_token_id\": 2", "\"eos_token_id\": [2, 512]")),
-                 errc::format, "eos_token_id");
     expect_error(prism::hf_config_parse(
-                     edit(stories_config, "\"tie_word_embeddings\": true", "\"tie_word_embeddings\": 1")),
+                     edit(stories_config, "\"rms_norm_eps\": 1e-05", "\"rms_norm_eps\": 0")),
+                 errc::format, "rms_norm_eps");
+    expect_error(prism::hf_config_parse(
+                     edit(stories_config, "\"eos_token_id\": 2", "\"eos_token_id\": [2, 512]")),
+                 errc::format, "eos_token_id");
+    expect_error(prism::hf_config_parse(edit(stories_config, "\"tie_word_embeddings\": true",
+                                             "\"tie_word_embeddings\": 1")),
                  errc::format, "tie_word_embeddings");
-    expect_error(prism::hf_config_parse(edit(stories_config, "\"hidden_size\": 64", "\"hidden_size\": 64, \"hidden_size\": 64")),
+    expect_error(prism::hf_config_parse(edit(stories_config, "\"hidden_size\": 64",
+                                             "\"hidden_size\": 64, \"hidden_size\": 64")),
                  errc::format, "duplicate key \"hidden_size\"");
     expect_error(prism::hf_config_parse("[1]"), errc::format, "not a JSON object");
     expect_error(prism::hf_config_parse("{\"a\": "), errc::format, "invalid JSON");
 }
 
 TEST(hf_config, rejects_other_architectures_and_features) {
+    expect_error(
+        prism::hf_config_parse(edit(edit(stories_config, "LlamaForCausalLM", "MistralForCausalLM"),
+                                    "\"model_type\": \"llama\"", "\"model_type\": \"mistral\"")),
+        errc::unsupported, "MistralForCausalLM");
     expect_error(prism::hf_config_parse(
-                     edit(edit(stories_config, "LlamaForCausalLM", "MistralForCausalLM"),
-                          "\"model_type\": \"llama\"", "\"model_type\": \"mistral\"")),
-                 errc::unsupported, "MistralForCausalLM");
-    expect_error(prism::hf_config_parse(edit(stories_config, "\"rms_norm_eps\"",
-                                             "\"rope_scaling\": {\"rope_type\": \"llama3\"}, \"rms_norm_eps\"")),
+                     edit(stories_config, "\"rms_norm_eps\"",
+                          "\"rope_scaling\": {\"rope_type\": \"llama3\"}, \"rms_norm_eps\"")),
                  errc::unsupported, "rope_scaling");
-    expect_error(prism::hf_config_parse(
-                     edit(stories_config, "\"rms_norm_eps\"", "\"attention_bias\": true, \"rms_norm_eps\"")),
+    expect_error(prism::hf_config_parse(edit(stories_config, "\"rms_norm_eps\"",
+                                             "\"attention_bias\": true, \"rms_norm_eps\"")),
                  errc::unsupported, "attention_bias");
-    expect_error(prism::hf_config_parse(
-                     edit(stories_config, "\"rms_norm_eps\"", "\"hidden_act\": \"gelu\", \"rms_norm_eps\"")),
+    expect_error(prism::hf_config_parse(edit(stories_config, "\"rms_norm_eps\"",
+                                             "\"hidden_act\": \"gelu\", \"rms_norm_eps\"")),
                  errc::unsupported, "gelu");
-    expect_error(prism::hf_config_parse(
-                     edit(stories_config, "\"rms_norm_eps\"", "\"head_dim\": 16, \"rms_norm_eps\"")),
+    expect_error(prism::hf_config_parse(edit(stories_config, "\"rms_norm_eps\"",
+                                             "\"head_dim\": 16, \"rms_norm_eps\"")),
                  errc::unsupported, "head_dim");
 }
 
@@ -229,9 +236,17 @@ tiny_model make_tiny(bool with_output) {
     std::mt19937 rng(42);
     tiny_model t;
     auto& hp = t.m.hparams;
-    hp = {.n_vocab = 10, .n_ctx_train = 32, .n_embd = 16, .n_ff = 24, .n_layer = 2,
-          .n_head = 4, .n_head_kv = 2, .n_rot = 4, .rms_norm_eps = 1e-5f,
-          .rope_theta = 10000.f, .rope = rope_layout::adjacent_pairs,
+    hp = {.n_vocab = 10,
+          .n_ctx_train = 32,
+          .n_embd = 16,
+          .n_ff = 24,
+          .n_layer = 2,
+          .n_head = 4,
+          .n_head_kv = 2,
+          .n_rot = 4,
+          .rms_norm_eps = 1e-5f,
+          .rope_theta = 10000.f,
+          .rope = rope_layout::adjacent_pairs,
           .tied_output = !with_output};
     t.add("token_embd.weight", {16, 10}, rng);
     t.add("output_norm.weight", {16}, rng);
@@ -294,7 +309,7 @@ TEST(hf_export, writes_hf_names_shapes_and_config) {
     EXPECT_EQ(f->metadata()[0], (std::pair<std::string, std::string>{"format", "pt"}));
     const auto* embd = f->find("model.embed_tokens.weight");
     ASSERT_NE(embd, nullptr);
-    EXPECT_EQ(embd->shape, (std::vector<int64_t>{10, 16}));  // PyTorch [vocab, hidden]
+    EXPECT_EQ(embd->shape, (std::vector<int64_t>{10, 16})); // PyTorch [vocab, hidden]
     EXPECT_EQ(std::memcmp(embd->data, t.m.find("token_embd.weight")->data, embd->nbytes), 0);
     const auto* down = f->find("model.layers.1.mlp.down_proj.weight");
     ASSERT_NE(down, nullptr);
@@ -419,4 +434,4 @@ TEST(hf_export, rejects_unknown_tensor_and_bad_hparams) {
     EXPECT_FALSE(prism::hf_export_llama(u.m, temp_dir("bad2")));
 }
 
-}  // namespace
+} // namespace

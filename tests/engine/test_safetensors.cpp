@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <unistd.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "prism/safetensors.h"
@@ -73,7 +73,7 @@ TEST(safetensors, round_trip_f32_f16_bf16_and_metadata) {
     ASSERT_TRUE(w.add_tensor("scalar", ggml_type::bf16, {}, c.data(), 2));
     ASSERT_TRUE(w.add_tensor("empty", ggml_type::f32, {0, 4}, nullptr, 0));
     w.set_metadata("format", "pt");
-    w.set_metadata("format", "pt2");  // replaces
+    w.set_metadata("format", "pt2"); // replaces
     w.set_metadata("author", "prism");
 
     const std::string path = temp_dir() + "/round.safetensors";
@@ -162,7 +162,7 @@ TEST(safetensors, hand_built_file_parses) {
     ASSERT_EQ(r->tensors().size(), 2u);
     EXPECT_EQ(r->tensors()[0].name, "a");
     EXPECT_EQ(r->tensors()[1].name, "b");
-    EXPECT_EQ(r->tensors()[1].data[0], 8);  // make_file fills data byte i with i
+    EXPECT_EQ(r->tensors()[1].data[0], 8); // make_file fills data byte i with i
     EXPECT_TRUE(r->metadata().empty());
 }
 
@@ -210,11 +210,10 @@ TEST(safetensors, rejects_overlap) {
 TEST(safetensors, rejects_bad_shapes_and_offsets) {
     expect_error(parse(make_file(R"({"t":{"dtype":"F32","shape":[-2],"data_offsets":[0,0]}})", 0)),
                  errc::format, "negative");
-    expect_error(
-        parse(make_file(R"({"t":{"dtype":"F32","shape":[4294967296,4294967296],)"
-                        R"("data_offsets":[0,0]}})",
-                        0)),
-        errc::format, "overflows");
+    expect_error(parse(make_file(R"({"t":{"dtype":"F32","shape":[4294967296,4294967296],)"
+                                 R"("data_offsets":[0,0]}})",
+                                 0)),
+                 errc::format, "overflows");
     expect_error(parse(make_file(R"({"t":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", 4)),
                  errc::format, "shape[0]");
     expect_error(parse(make_file(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})", 8)),
@@ -222,8 +221,7 @@ TEST(safetensors, rejects_bad_shapes_and_offsets) {
     expect_error(parse(make_file(R"({"t":{"dtype":"F32","shape":[1]}})", 4)), errc::format,
                  "data_offsets");
     expect_error(parse(make_file(R"({"t":[1,2]})", 0)), errc::format, "not an object");
-    expect_error(parse(make_file(R"({"__metadata__":{"k":1}})", 0)), errc::format,
-                 "not a string");
+    expect_error(parse(make_file(R"({"__metadata__":{"k":1}})", 0)), errc::format, "not a string");
 }
 
 TEST(safetensors, rejects_unsupported_dtype_naming_tensor) {
@@ -289,4 +287,4 @@ TEST(safetensors, mutated_files_never_escape_the_buffer) {
     }
 }
 
-}  // namespace
+} // namespace

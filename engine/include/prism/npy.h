@@ -19,12 +19,12 @@
 namespace prism::npy {
 
 struct array {
-    std::string descr;           ///< '<f4', '<f8', '<i4' or '<i8'
-    std::vector<int64_t> shape;  ///< C order (last dimension contiguous); empty for a scalar
-    std::vector<uint8_t> data;   ///< numel() × item_size() bytes, little-endian
+    std::string descr;          ///< '<f4', '<f8', '<i4' or '<i8'
+    std::vector<int64_t> shape; ///< C order (last dimension contiguous); empty for a scalar
+    std::vector<uint8_t> data;  ///< numel() × item_size() bytes, little-endian
 
     int64_t numel() const;
-    size_t item_size() const;  ///< bytes per element of descr
+    size_t item_size() const; ///< bytes per element of descr
 };
 
 /// Reads `path`. Errors: errc::io; errc::format (bad magic, header length past the end, a
@@ -44,8 +44,7 @@ result<void> save(const std::string& path, const array& a);
 /// Writes numel(shape) floats from `data` as '<f4'.
 result<void> save_f32(const std::string& path, std::span<const int64_t> shape, const float* data);
 /// Writes numel(shape) int32 values from `data` as '<i4'.
-result<void> save_i32(const std::string& path, std::span<const int64_t> shape,
-                      const int32_t* data);
+result<void> save_i32(const std::string& path, std::span<const int64_t> shape, const int32_t* data);
 
 /// The elements as float: '<f4' exactly, '<f8' rounded, integer types converted.
 std::vector<float> to_f32(const array& a);
@@ -53,4 +52,4 @@ std::vector<float> to_f32(const array& a);
 /// value does not fit, errc::unsupported for float arrays.
 result<std::vector<int32_t>> to_i32(const array& a);
 
-}  // namespace prism::npy
+} // namespace prism::npy

@@ -21,7 +21,9 @@ namespace {
 
 using json = nlohmann::json;
 
-[[noreturn]] void fail(const std::string& message) { throw engine_error(errc::format, message); }
+[[noreturn]] void fail(const std::string& message) {
+    throw engine_error(errc::format, message);
+}
 
 [[noreturn]] void unsupported(const std::string& message) {
     throw engine_error(errc::unsupported, message);
@@ -41,9 +43,8 @@ std::optional<int64_t> get_int(const json& root, const char* key, int64_t lo, in
         fail("config.json: \"" + std::string(key) + "\" must be an integer, got " +
              detail::json_brief(*v));
     }
-    const bool too_big = v->is_number_unsigned()
-                             ? v->get<uint64_t>() > static_cast<uint64_t>(hi)
-                             : v->get<int64_t>() > hi;
+    const bool too_big = v->is_number_unsigned() ? v->get<uint64_t>() > static_cast<uint64_t>(hi)
+                                                 : v->get<int64_t>() > hi;
     if (too_big || v->get<int64_t>() < lo) {
         fail("config.json: \"" + std::string(key) + "\" = " + detail::json_brief(*v) +
              " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
@@ -109,8 +110,7 @@ void check_architecture(const json& root) {
 
 void check_features(const json& root, int32_t n_embd, int32_t n_head) {
     if (const json* rs = lookup(root, "rope_scaling")) {
-        unsupported("config.json: rope_scaling " + detail::json_brief(*rs) +
-                    " is not supported");
+        unsupported("config.json: rope_scaling " + detail::json_brief(*rs) + " is not supported");
     }
     if (get_bool(root, "attention_bias").value_or(false)) {
         unsupported("config.json: attention_bias = true is not supported");
@@ -188,7 +188,8 @@ hf_llama_config parse_config(std::string_view text) {
     }
     if (const json* eos = lookup(root, "eos_token_id")) {
         if (eos->is_array()) {
-            for (const auto& id : *eos) c.eos_token_ids.push_back(token_id(id, "eos_token_id", hp.n_vocab));
+            for (const auto& id : *eos)
+                c.eos_token_ids.push_back(token_id(id, "eos_token_id", hp.n_vocab));
         } else {
             c.eos_token_ids.push_back(token_id(*eos, "eos_token_id", hp.n_vocab));
         }
@@ -210,7 +211,7 @@ double tidy(float v) {
     return std::strtod(buf, nullptr);
 }
 
-}  // namespace
+} // namespace
 
 result<hf_llama_config> hf_config_parse(std::string_view json_text,
                                         const std::string& path_for_errors) {
@@ -233,8 +234,8 @@ result<std::string> hf_config_to_json(const hf_llama_config& c) {
     auto bad = [](const std::string& why) -> result<std::string> {
         return std::unexpected(error{errc::invalid_argument, "hf config: " + why, {}, -1});
     };
-    if (hp.n_vocab <= 0 || hp.n_embd <= 0 || hp.n_ff <= 0 || hp.n_layer <= 0 ||
-        hp.n_head <= 0 || hp.n_head_kv <= 0 || hp.n_ctx_train <= 0) {
+    if (hp.n_vocab <= 0 || hp.n_embd <= 0 || hp.n_ff <= 0 || hp.n_layer <= 0 || hp.n_head <= 0 ||
+        hp.n_head_kv <= 0 || hp.n_ctx_train <= 0) {
         return bad("every size must be positive");
     }
     if (hp.n_embd % hp.n_head != 0) return bad("n_embd is not a multiple of n_head");
@@ -271,4 +272,4 @@ result<std::string> hf_config_to_json(const hf_llama_config& c) {
     return j.dump(2) + "\n";
 }
 
-}  // namespace prism
+} // namespace prism

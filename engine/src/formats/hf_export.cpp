@@ -27,7 +27,9 @@ namespace {
 namespace fs = std::filesystem;
 using kernels::ggml_type;
 
-[[noreturn]] void fail(errc code, const std::string& message) { throw engine_error(code, message); }
+[[noreturn]] void fail(errc code, const std::string& message) {
+    throw engine_error(code, message);
+}
 
 // All elements of `t` as float32.
 std::vector<float> to_f32(const tensor_view& t) {
@@ -43,8 +45,8 @@ std::vector<float> to_f32(const tensor_view& t) {
     }
     const size_t row_bytes = kernels::row_size(t.type, row);
     if (t.data == nullptr || t.nbytes != row_bytes * static_cast<size_t>(t.rows())) {
-        fail(errc::invalid_argument, "tensor '" + t.name + "' holds " +
-                                         std::to_string(t.nbytes) + " bytes, its shape needs " +
+        fail(errc::invalid_argument, "tensor '" + t.name + "' holds " + std::to_string(t.nbytes) +
+                                         " bytes, its shape needs " +
                                          std::to_string(row_bytes * static_cast<size_t>(t.rows())));
     }
     const auto* src = static_cast<const uint8_t*>(t.data);
@@ -64,9 +66,9 @@ std::vector<float> permute_to_rotate_half(const std::vector<float>& w, const ten
                                           int32_t n_heads, int32_t head_dim) {
     const int64_t n_in = t.ne[0];
     if (t.n_dims != 2 || t.ne[1] != int64_t{n_heads} * head_dim || head_dim % 2 != 0) {
-        fail(errc::invalid_argument,
-             "tensor '" + t.name + "' has " + std::to_string(t.ne[1]) + " rows; expected " +
-                 std::to_string(n_heads) + " heads × " + std::to_string(head_dim));
+        fail(errc::invalid_argument, "tensor '" + t.name + "' has " + std::to_string(t.ne[1]) +
+                                         " rows; expected " + std::to_string(n_heads) +
+                                         " heads × " + std::to_string(head_dim));
     }
     std::vector<float> out(w.size());
     const int64_t half = head_dim / 2;
@@ -124,17 +126,16 @@ void export_llama(const model_source& m, const std::string& dir, int32_t bos,
     fs::create_directories(dir, ec);
     if (ec) fail(errc::io, "cannot create folder '" + dir + "': " + ec.message());
     const std::string text = *config_text;
-    detail::write_file_replacing(
-        (fs::path(dir) / "config.json").string(),
-        {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+    detail::write_file_replacing((fs::path(dir) / "config.json").string(),
+                                 {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
     detail::write_file_replacing((fs::path(dir) / "model.safetensors").string(), w.to_bytes());
 }
 
-}  // namespace
+} // namespace
 
-result<void> hf_export_llama(const model_source& m, const std::string& dir,
-                             int32_t bos_token_id, const std::vector<int32_t>& eos_token_ids) {
+result<void> hf_export_llama(const model_source& m, const std::string& dir, int32_t bos_token_id,
+                             const std::vector<int32_t>& eos_token_ids) {
     return catch_to_result([&] { export_llama(m, dir, bos_token_id, eos_token_ids); }, dir);
 }
 
-}  // namespace prism
+} // namespace prism

@@ -25,7 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void fail(errc code, const std::string& message) { throw engine_error(code, message); }
+[[noreturn]] void fail(errc code, const std::string& message) {
+    throw engine_error(code, message);
+}
 
 // Re-throws an error from a nested reader with the file it concerns named in the message.
 [[noreturn]] void rethrow(const error& e, const std::string& file_name) {
@@ -124,8 +126,9 @@ model_source load_hf(const std::string& dir) {
         const bool has_bin = fs::exists(root / "pytorch_model.bin", ec) ||
                              fs::exists(root / "pytorch_model.bin.index.json", ec);
         fail(has_bin ? errc::unsupported : errc::format,
-             has_bin ? "'" + dir + "' holds a PyTorch .bin checkpoint; only safetensors is "
-                                   "supported (convert it, or save with safe_serialization)"
+             has_bin ? "'" + dir +
+                           "' holds a PyTorch .bin checkpoint; only safetensors is "
+                           "supported (convert it, or save with safe_serialization)"
                      : "no *.safetensors files in '" + dir + "'");
     }
 
@@ -140,7 +143,7 @@ model_source load_hf(const std::string& dir) {
             }
         }
         for (const auto& t : f->tensors()) {
-            if (t.name.ends_with("rotary_emb.inv_freq")) continue;  // a buffer, not a weight
+            if (t.name.ends_with("rotary_emb.inv_freq")) continue; // a buffer, not a weight
             long layer = -1;
             auto gguf_name = detail::hf_to_gguf_name(t.name, layer);
             if (!gguf_name) {
@@ -153,8 +156,8 @@ model_source load_hf(const std::string& dir) {
                                        std::to_string(m.hparams.n_layer) + " layers");
             }
             if (m.tensors.count(*gguf_name)) {
-                fail(errc::format, file_name + ": tensor '" + t.name +
-                                       "' appears in more than one file");
+                fail(errc::format,
+                     file_name + ": tensor '" + t.name + "' appears in more than one file");
             }
             if (*gguf_name == "output.weight") has_lm_head = true;
             m.tensors.emplace(*gguf_name, to_view(t, *gguf_name, file_name));
@@ -181,10 +184,10 @@ model_source load_hf(const std::string& dir) {
     return m;
 }
 
-}  // namespace
+} // namespace
 
 result<model_source> model_source_from_hf(const std::string& dir) {
     return catch_to_result([&] { return load_hf(dir); }, dir);
 }
 
-}  // namespace prism
+} // namespace prism

@@ -77,9 +77,17 @@ struct tiny_model {
 tiny_model make_tiny(bool with_output) {
     std::mt19937 rng(1234);
     tiny_model t;
-    t.m.hparams = {.n_vocab = 512, .n_ctx_train = 64, .n_embd = 16, .n_ff = 24, .n_layer = 2,
-                   .n_head = 4, .n_head_kv = 2, .n_rot = 4, .rms_norm_eps = 1e-5f,
-                   .rope_theta = 10000.f, .rope = rope_layout::adjacent_pairs,
+    t.m.hparams = {.n_vocab = 512,
+                   .n_ctx_train = 64,
+                   .n_embd = 16,
+                   .n_ff = 24,
+                   .n_layer = 2,
+                   .n_head = 4,
+                   .n_head_kv = 2,
+                   .n_rot = 4,
+                   .rms_norm_eps = 1e-5f,
+                   .rope_theta = 10000.f,
+                   .rope = rope_layout::adjacent_pairs,
                    .tied_output = !with_output};
     t.add("token_embd.weight", {16, 512}, rng);
     t.add("output_norm.weight", {16}, rng);
@@ -160,7 +168,8 @@ TEST(hf_model_source, sharded_folder_with_index) {
     for (const auto& tensor : whole->tensors()) {
         const bool first = tensor.name.find("layers.1.") == std::string::npos;
         auto& w = first ? a : b;
-        ASSERT_TRUE(w.add_tensor(tensor.name, tensor.type, tensor.shape, tensor.data, tensor.nbytes));
+        ASSERT_TRUE(
+            w.add_tensor(tensor.name, tensor.type, tensor.shape, tensor.data, tensor.nbytes));
         map += std::string(map.empty() ? "" : ",") + "\"" + tensor.name + "\": \"" +
                (first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors") +
                "\"";
@@ -219,7 +228,8 @@ TEST(hf_model_source, rejects_bad_folders) {
     expect_error(prism::model_source_from_hf(empty), errc::unsupported,
                  "model.layers.0.self_attn.q_proj.bias");
     prism::safetensors::writer w2;
-    ASSERT_TRUE(w2.add_tensor("model.layers.7.input_layernorm.weight", ggml_type::f32, {16}, v, 64));
+    ASSERT_TRUE(
+        w2.add_tensor("model.layers.7.input_layernorm.weight", ggml_type::f32, {16}, v, 64));
     ASSERT_TRUE(w2.write(empty + "/model.safetensors"));
     expect_error(prism::model_source_from_hf(empty), errc::format, "layer 7");
 }
@@ -227,7 +237,8 @@ TEST(hf_model_source, rejects_bad_folders) {
 // The real stories260K (GGUF, adjacent pairs, explicit output.weight) exported to HF and read
 // back: same hyperparameters and tensors, q/k rows permuted per head, the others bit-equal.
 TEST(hf_model_source, stories260K_gguf_round_trip) {
-    auto src = prism::model_source_from_gguf(prism::test::shared_path("models/stories260K/stories260K.gguf"));
+    auto src = prism::model_source_from_gguf(
+        prism::test::shared_path("models/stories260K/stories260K.gguf"));
     ASSERT_TRUE(src) << src.error().message;
     const std::string dir = temp_dir("stories260K");
     ASSERT_TRUE(prism::hf_export_llama(*src, dir));
@@ -273,4 +284,4 @@ TEST(hf_model_source, stories260K_gguf_round_trip) {
     }
 }
 
-}  // namespace
+} // namespace
