@@ -104,11 +104,11 @@ TEST(hf_config, defaults_untied_and_eos_list) {
     text = edit(text, "\"max_position_embeddings\": 512,\n", "\"bos_token_id_unused\": null,\n");
     auto c = prism::hf_config_parse(text);
     ASSERT_TRUE(c) << c.error().message;
-    EXPECT_EQ(c->hparams.n_head_kv, 8); // defaults to num_attention_heads
+    EXPECT_EQ(c->hparams.n_head_kv, 8);  // defaults to num_attention_heads
     EXPECT_FALSE(c->hparams.tied_output);
     EXPECT_EQ(c->eos_token_ids, (std::vector<int32_t>{2, 7}));
     EXPECT_FLOAT_EQ(c->hparams.rope_theta, 500000.f);
-    EXPECT_EQ(c->hparams.n_ctx_train, 2048); // LlamaConfig default
+    EXPECT_EQ(c->hparams.n_ctx_train, 2048);  // LlamaConfig default
 }
 
 TEST(hf_config, model_type_llama_without_architectures) {
@@ -309,7 +309,7 @@ TEST(hf_export, writes_hf_names_shapes_and_config) {
     EXPECT_EQ(f->metadata()[0], (std::pair<std::string, std::string>{"format", "pt"}));
     const auto* embd = f->find("model.embed_tokens.weight");
     ASSERT_NE(embd, nullptr);
-    EXPECT_EQ(embd->shape, (std::vector<int64_t>{10, 16})); // PyTorch [vocab, hidden]
+    EXPECT_EQ(embd->shape, (std::vector<int64_t>{10, 16}));  // PyTorch [vocab, hidden]
     EXPECT_EQ(std::memcmp(embd->data, t.m.find("token_embd.weight")->data, embd->nbytes), 0);
     const auto* down = f->find("model.layers.1.mlp.down_proj.weight");
     ASSERT_NE(down, nullptr);
@@ -434,4 +434,4 @@ TEST(hf_export, rejects_unknown_tensor_and_bad_hparams) {
     EXPECT_FALSE(prism::hf_export_llama(u.m, temp_dir("bad2")));
 }
 
-} // namespace
+}  // namespace

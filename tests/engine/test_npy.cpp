@@ -83,7 +83,7 @@ TEST(npy, reads_reference_logits_and_attention) {
     ASSERT_TRUE(att) << att.error().message;
     EXPECT_EQ(att->shape, (std::vector<int64_t>{5, 8, 32, 32}));
     EXPECT_EQ(att->numel(), 5 * 8 * 32 * 32);
-    EXPECT_FALSE(npy::to_i32(*att)); // float arrays are not ids
+    EXPECT_FALSE(npy::to_i32(*att));  // float arrays are not ids
 }
 
 TEST(npy, round_trip_f32_and_i32) {
@@ -91,7 +91,7 @@ TEST(npy, round_trip_f32_and_i32) {
     const int64_t shape[] = {2, 3};
     const std::string path = temp_file("a.npy");
     ASSERT_TRUE(npy::save_f32(path, shape, v.data()));
-    EXPECT_EQ(std::filesystem::file_size(path) % 64, 24u); // 64-byte aligned header + 24 B
+    EXPECT_EQ(std::filesystem::file_size(path) % 64, 24u);  // 64-byte aligned header + 24 B
     auto a = npy::load(path);
     ASSERT_TRUE(a) << a.error().message;
     EXPECT_EQ(a->descr, "<f4");
@@ -145,7 +145,7 @@ TEST(npy, rejects_malformed_files) {
     expect_error(npy::parse(std::vector<uint8_t>{'P', 'K', 3, 4, 0, 0, 0, 0, 0, 0, 0}),
                  errc::format, "magic");
     auto bytes = make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", 16);
-    bytes[8] = 0xff; // header length past the end
+    bytes[8] = 0xff;  // header length past the end
     bytes[9] = 0xff;
     expect_error(npy::parse(bytes), errc::format, "past the end");
     // shape product vs file size
@@ -210,7 +210,7 @@ TEST(npy, mutated_files_are_rejected_or_consistent) {
         auto b = *bytes;
         const size_t header_end = b.size() - 48;
         for (int e = 0; e < 1 + iter % 3; ++e) {
-            const size_t at = rng() % header_end; // the header is what the parser reads
+            const size_t at = rng() % header_end;  // the header is what the parser reads
             b[at] = iter % 2 ? static_cast<uint8_t>("0123456789(),:' "[rng() % 16])
                              : static_cast<uint8_t>(rng());
         }
@@ -221,4 +221,4 @@ TEST(npy, mutated_files_are_rejected_or_consistent) {
     }
 }
 
-} // namespace
+}  // namespace

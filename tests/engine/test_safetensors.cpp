@@ -73,7 +73,7 @@ TEST(safetensors, round_trip_f32_f16_bf16_and_metadata) {
     ASSERT_TRUE(w.add_tensor("scalar", ggml_type::bf16, {}, c.data(), 2));
     ASSERT_TRUE(w.add_tensor("empty", ggml_type::f32, {0, 4}, nullptr, 0));
     w.set_metadata("format", "pt");
-    w.set_metadata("format", "pt2"); // replaces
+    w.set_metadata("format", "pt2");  // replaces
     w.set_metadata("author", "prism");
 
     const std::string path = temp_dir() + "/round.safetensors";
@@ -141,10 +141,10 @@ TEST(safetensors, views_outlive_the_file_object_through_owner) {
 TEST(safetensors, writer_rejects_bad_tensors) {
     st::writer w;
     const float v[4] = {};
-    EXPECT_FALSE(w.add_tensor("a", ggml_type::f32, {3}, v, 16));            // size mismatch
-    EXPECT_FALSE(w.add_tensor("a", ggml_type::q8_0, {32}, v, 16));          // type
-    EXPECT_FALSE(w.add_tensor("a", ggml_type::f32, {-1}, v, 16));           // negative
-    EXPECT_FALSE(w.add_tensor("__metadata__", ggml_type::f32, {4}, v, 16)); // reserved
+    EXPECT_FALSE(w.add_tensor("a", ggml_type::f32, {3}, v, 16));             // size mismatch
+    EXPECT_FALSE(w.add_tensor("a", ggml_type::q8_0, {32}, v, 16));           // type
+    EXPECT_FALSE(w.add_tensor("a", ggml_type::f32, {-1}, v, 16));            // negative
+    EXPECT_FALSE(w.add_tensor("__metadata__", ggml_type::f32, {4}, v, 16));  // reserved
     ASSERT_TRUE(w.add_tensor("a", ggml_type::f32, {4}, v, 16));
     auto dup = w.add_tensor("a", ggml_type::f32, {4}, v, 16);
     ASSERT_FALSE(dup);
@@ -162,7 +162,7 @@ TEST(safetensors, hand_built_file_parses) {
     ASSERT_EQ(r->tensors().size(), 2u);
     EXPECT_EQ(r->tensors()[0].name, "a");
     EXPECT_EQ(r->tensors()[1].name, "b");
-    EXPECT_EQ(r->tensors()[1].data[0], 8); // make_file fills data byte i with i
+    EXPECT_EQ(r->tensors()[1].data[0], 8);  // make_file fills data byte i with i
     EXPECT_TRUE(r->metadata().empty());
 }
 
@@ -287,4 +287,4 @@ TEST(safetensors, mutated_files_never_escape_the_buffer) {
     }
 }
 
-} // namespace
+}  // namespace

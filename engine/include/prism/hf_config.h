@@ -24,10 +24,10 @@ namespace prism {
 
 /// What a LlamaForCausalLM config.json says, in engine terms.
 struct hf_llama_config {
-    llama_hparams hparams;              ///< rope = rotate_half; n_rot = head_dim
-    int32_t bos_token_id = -1;          ///< -1 when absent or null
-    std::vector<int32_t> eos_token_ids; ///< eos_token_id: one id, a list, or none
-    std::string torch_dtype;            ///< "float32", "bfloat16", ...; empty when absent
+    llama_hparams hparams;               ///< rope = rotate_half; n_rot = head_dim
+    int32_t bos_token_id = -1;           ///< -1 when absent or null
+    std::vector<int32_t> eos_token_ids;  ///< eos_token_id: one id, a list, or none
+    std::string torch_dtype;             ///< "float32", "bfloat16", ...; empty when absent
     /// Every top-level key with a short printable value, in file order (for `prism info`).
     std::vector<std::pair<std::string, std::string>> entries;
 };
@@ -61,4 +61,4 @@ result<void> hf_export_llama(const model_source& m, const std::string& dir,
                              int32_t bos_token_id = -1,
                              const std::vector<int32_t>& eos_token_ids = {});
 
-} // namespace prism
+}  // namespace prism

@@ -19,12 +19,12 @@
 namespace prism::npy {
 
 struct array {
-    std::string descr;          ///< '<f4', '<f8', '<i4' or '<i8'
-    std::vector<int64_t> shape; ///< C order (last dimension contiguous); empty for a scalar
-    std::vector<uint8_t> data;  ///< numel() × item_size() bytes, little-endian
+    std::string descr;           ///< '<f4', '<f8', '<i4' or '<i8'
+    std::vector<int64_t> shape;  ///< C order (last dimension contiguous); empty for a scalar
+    std::vector<uint8_t> data;   ///< numel() × item_size() bytes, little-endian
 
     int64_t numel() const;
-    size_t item_size() const; ///< bytes per element of descr
+    size_t item_size() const;  ///< bytes per element of descr
 };
 
 /// Reads `path`. Errors: errc::io; errc::format (bad magic, header length past the end, a
@@ -52,4 +52,4 @@ std::vector<float> to_f32(const array& a);
 /// value does not fit, errc::unsupported for float arrays.
 result<std::vector<int32_t>> to_i32(const array& a);
 
-} // namespace prism::npy
+}  // namespace prism::npy

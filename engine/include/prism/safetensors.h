@@ -31,12 +31,12 @@ inline constexpr uint64_t max_header_size = 100'000'000;
 /// One tensor: a view into the file's mapping (or the buffer handed to file::parse).
 struct tensor {
     std::string name;
-    std::string dtype; ///< as stored: "F32", "F16", "BF16"
+    std::string dtype;  ///< as stored: "F32", "F16", "BF16"
     kernels::ggml_type type = kernels::ggml_type::f32;
-    std::vector<int64_t> shape; ///< PyTorch order; empty for a scalar
+    std::vector<int64_t> shape;  ///< PyTorch order; empty for a scalar
     const uint8_t* data = nullptr;
     size_t nbytes = 0;
-    uint64_t offset = 0; ///< of the first byte, relative to the data buffer
+    uint64_t offset = 0;  ///< of the first byte, relative to the data buffer
 
     int64_t numel() const;
 };
@@ -108,4 +108,4 @@ private:
     std::vector<std::pair<std::string, std::string>> m_meta;
 };
 
-} // namespace prism::safetensors
+}  // namespace prism::safetensors

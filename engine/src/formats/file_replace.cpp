@@ -49,4 +49,4 @@ void write_file_replacing(const std::string& path, std::span<const uint8_t> byte
     }
 }
 
-} // namespace prism::detail
+}  // namespace prism::detail

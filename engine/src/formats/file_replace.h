@@ -13,4 +13,4 @@ namespace prism::detail {
 /// naming the path and the system's reason; the temporary is removed on failure.
 void write_file_replacing(const std::string& path, std::span<const uint8_t> bytes);
 
-} // namespace prism::detail
+}  // namespace prism::detail

@@ -211,7 +211,7 @@ double tidy(float v) {
     return std::strtod(buf, nullptr);
 }
 
-} // namespace
+}  // namespace
 
 result<hf_llama_config> hf_config_parse(std::string_view json_text,
                                         const std::string& path_for_errors) {
@@ -272,4 +272,4 @@ result<std::string> hf_config_to_json(const hf_llama_config& c) {
     return j.dump(2) + "\n";
 }
 
-} // namespace prism
+}  // namespace prism

@@ -131,11 +131,11 @@ void export_llama(const model_source& m, const std::string& dir, int32_t bos,
     detail::write_file_replacing((fs::path(dir) / "model.safetensors").string(), w.to_bytes());
 }
 
-} // namespace
+}  // namespace
 
 result<void> hf_export_llama(const model_source& m, const std::string& dir, int32_t bos_token_id,
                              const std::vector<int32_t>& eos_token_ids) {
     return catch_to_result([&] { export_llama(m, dir, bos_token_id, eos_token_ids); }, dir);
 }
 
-} // namespace prism
+}  // namespace prism

@@ -143,7 +143,7 @@ model_source load_hf(const std::string& dir) {
             }
         }
         for (const auto& t : f->tensors()) {
-            if (t.name.ends_with("rotary_emb.inv_freq")) continue; // a buffer, not a weight
+            if (t.name.ends_with("rotary_emb.inv_freq")) continue;  // a buffer, not a weight
             long layer = -1;
             auto gguf_name = detail::hf_to_gguf_name(t.name, layer);
             if (!gguf_name) {
@@ -184,10 +184,10 @@ model_source load_hf(const std::string& dir) {
     return m;
 }
 
-} // namespace
+}  // namespace
 
 result<model_source> model_source_from_hf(const std::string& dir) {
     return catch_to_result([&] { return load_hf(dir); }, dir);
 }
 
-} // namespace prism
+}  // namespace prism

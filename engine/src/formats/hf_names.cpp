@@ -45,7 +45,7 @@ bool split_layer(std::string_view name, std::string_view prefix, long& layer,
     return true;
 }
 
-} // namespace
+}  // namespace
 
 std::optional<std::string> hf_to_gguf_name(std::string_view hf_name, long& layer) {
     layer = -1;
@@ -77,4 +77,4 @@ std::optional<std::string> gguf_to_hf_name(std::string_view gguf_name) {
     return std::nullopt;
 }
 
-} // namespace prism::detail
+}  // namespace prism::detail

@@ -23,4 +23,4 @@ std::optional<std::string> hf_to_gguf_name(std::string_view hf_name, long& layer
 /// The Hugging Face name of a GGUF Llama tensor name, or nullopt if it is not one.
 std::optional<std::string> gguf_to_hf_name(std::string_view gguf_name);
 
-} // namespace prism::detail
+}  // namespace prism::detail

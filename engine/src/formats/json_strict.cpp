@@ -46,4 +46,4 @@ std::string json_brief(const nlohmann::json& v) {
     return s;
 }
 
-} // namespace prism::detail
+}  // namespace prism::detail

@@ -18,4 +18,4 @@ nlohmann::json parse_json_strict(std::string_view text, std::string_view what);
 /// A short printable form of a JSON value for error messages (long values are cut).
 std::string json_brief(const nlohmann::json& v);
 
-} // namespace prism::detail
+}  // namespace prism::detail

@@ -131,7 +131,7 @@ private:
             ++m_i;
         }
         if (m_i == start) fail_at(start, "expected a non-negative integer dimension");
-        if (peek() == 'L') ++m_i; // Python 2 long suffix
+        if (peek() == 'L') ++m_i;  // Python 2 long suffix
         return static_cast<int64_t>(v);
     }
     std::vector<int64_t> read_shape() {
@@ -176,7 +176,7 @@ std::optional<uint64_t> byte_count(const std::vector<int64_t>& shape, size_t ite
     return n;
 }
 
-} // namespace
+}  // namespace
 
 int64_t array::numel() const {
     int64_t n = 1;
@@ -318,7 +318,7 @@ result<void> save_typed(const std::string& path, std::string descr, std::span<co
     return save(path, a);
 }
 
-} // namespace
+}  // namespace
 
 result<void> save_f32(const std::string& path, std::span<const int64_t> shape, const float* data) {
     return save_typed(path, "<f4", shape, data);
@@ -380,4 +380,4 @@ result<std::vector<int32_t>> to_i32(const array& a) {
     return out;
 }
 
-} // namespace prism::npy
+}  // namespace prism::npy

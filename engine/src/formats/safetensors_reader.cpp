@@ -26,7 +26,7 @@ constexpr std::string_view lfs_prefix = "version https://git-lfs.github.com/spec
 struct dtype_desc {
     std::string_view name;
     size_t size;
-    std::optional<ggml_type> type; ///< set for the dtypes this build reads
+    std::optional<ggml_type> type;  ///< set for the dtypes this build reads
 };
 
 // Every dtype the format defines; only the first three are readable here.
@@ -122,7 +122,7 @@ tensor read_entry(const std::string& name, const json& entry, uint64_t data_size
     return t;
 }
 
-} // namespace
+}  // namespace
 
 int64_t tensor::numel() const {
     int64_t n = 1;
@@ -241,4 +241,4 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
         path_for_errors);
 }
 
-} // namespace prism::safetensors
+}  // namespace prism::safetensors

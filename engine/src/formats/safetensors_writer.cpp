@@ -22,7 +22,7 @@ size_t element_size(kernels::ggml_type t) {
     return t == kernels::ggml_type::f32 ? 4 : 2;
 }
 
-} // namespace
+}  // namespace
 
 result<void> writer::add_tensor(std::string name, kernels::ggml_type type,
                                 std::vector<int64_t> shape, const void* data, size_t nbytes) {
@@ -112,4 +112,4 @@ result<void> writer::write(const std::string& path) const {
     return catch_to_result([&] { detail::write_file_replacing(path, to_bytes()); }, path);
 }
 
-} // namespace prism::safetensors
+}  // namespace prism::safetensors

@@ -284,4 +284,4 @@ TEST(hf_model_source, stories260K_gguf_round_trip) {
     }
 }
 
-} // namespace
+}  // namespace
