@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -16,9 +17,22 @@ namespace {
 using prism::errc;
 namespace npy = prism::npy;
 
+// A per-process scratch folder, removed when the test process exits.
+std::filesystem::path scratch_root() {
+    struct root {
+        std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                     ("prism_npy_test_" + std::to_string(::getpid()));
+        ~root() {
+            std::error_code ec;
+            std::filesystem::remove_all(path, ec);
+        }
+    };
+    static const root r;
+    return r.path;
+}
+
 std::string temp_file(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("prism_npy_test_" + std::to_string(::getpid()));
+    auto dir = scratch_root();
     std::filesystem::create_directories(dir);
     return (dir / name).string();
 }
@@ -30,7 +44,8 @@ std::vector<uint8_t> make_npy(const std::string& dict, size_t data_bytes, int ma
     while ((pre + header.size() + 1) % 64 != 0) header.push_back(' ');
     header.push_back('\n');
     std::vector<uint8_t> out{0x93, 'N', 'U', 'M', 'P', 'Y', static_cast<uint8_t>(major), 0};
-    for (size_t i = 0; i < pre - 8; ++i) out.push_back(static_cast<uint8_t>(header.size() >> (8 * i)));
+    for (size_t i = 0; i < pre - 8; ++i)
+        out.push_back(static_cast<uint8_t>(header.size() >> (8 * i)));
     out.insert(out.end(), header.begin(), header.end());
     out.resize(out.size() + data_bytes, 0);
     return out;
@@ -134,14 +149,17 @@ TEST(npy, rejects_malformed_files) {
     bytes[9] = 0xff;
     expect_error(npy::parse(bytes), errc::format, "past the end");
     // shape product vs file size
-    expect_error(npy::parse(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", 12)),
-                 errc::format, "needs 16 data bytes but the file holds 12");
-    expect_error(npy::parse(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", 16)),
-                 errc::format, "needs 12");
+    expect_error(
+        npy::parse(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", 12)),
+        errc::format, "needs 16 data bytes but the file holds 12");
+    expect_error(
+        npy::parse(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", 16)),
+        errc::format, "needs 12");
     expect_error(npy::parse(make_npy("{'descr': '<f4', 'fortran_order': False}", 0)), errc::format,
                  "lacks 'shape'");
-    expect_error(npy::parse(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}", 0)),
-                 errc::format, "non-negative");
+    expect_error(
+        npy::parse(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}", 0)),
+        errc::format, "non-negative");
     expect_error(npy::parse(make_npy("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, "
                                      "'shape': ()}",
                                      4)),
@@ -156,6 +174,10 @@ TEST(npy, rejects_malformed_files) {
                                      "(4294967296, 4294967296, 4294967296)}",
                                      0)),
                  errc::format, "overflows");
+    expect_error(npy::parse(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                                     "(92233720368547758070,)}",
+                                     0)),
+                 errc::format, "dimension too large");
 }
 
 TEST(npy, rejects_unsupported_arrays) {
@@ -172,6 +194,31 @@ TEST(npy, missing_file_is_io_error) {
     auto r = npy::load("/nonexistent/x.npy");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, errc::io);
+}
+
+TEST(npy, mutated_files_are_rejected_or_consistent) {
+    const int64_t shape[] = {3, 4};
+    const std::vector<float> v(12, 1.f);
+    const std::string path = temp_file("m.npy");
+    ASSERT_TRUE(npy::save_f32(path, shape, v.data()));
+    auto good = npy::load(path);
+    ASSERT_TRUE(good);
+    auto bytes = npy::to_bytes(*good);
+    ASSERT_TRUE(bytes);
+    std::mt19937 rng(99);
+    for (int iter = 0; iter < 3000; ++iter) {
+        auto b = *bytes;
+        const size_t header_end = b.size() - 48;
+        for (int e = 0; e < 1 + iter % 3; ++e) {
+            const size_t at = rng() % header_end;  // the header is what the parser reads
+            b[at] = iter % 2 ? static_cast<uint8_t>("0123456789(),:' "[rng() % 16])
+                             : static_cast<uint8_t>(rng());
+        }
+        if (iter % 7 == 0) b.resize(rng() % b.size());
+        auto r = npy::parse(b);
+        if (!r) continue;
+        ASSERT_EQ(r->data.size(), static_cast<size_t>(r->numel()) * r->item_size());
+    }
 }
 
 }  // namespace

@@ -5,8 +5,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
+#include <random>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "prism/safetensors.h"
@@ -40,9 +41,22 @@ void expect_error(const prism::result<st::file>& r, errc code, const std::string
         << "message '" << r.error().message << "' lacks '" << needle << "'";
 }
 
+// A per-process scratch folder, removed when the test process exits.
+std::filesystem::path scratch_root() {
+    struct root {
+        std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                     ("prism_st_test_" + std::to_string(::getpid()));
+        ~root() {
+            std::error_code ec;
+            std::filesystem::remove_all(path, ec);
+        }
+    };
+    static const root r;
+    return r.path;
+}
+
 std::string temp_dir() {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("prism_st_test_" + std::to_string(::getpid()));
+    auto dir = scratch_root();
     std::filesystem::create_directories(dir);
     return dir.string();
 }
@@ -127,10 +141,10 @@ TEST(safetensors, views_outlive_the_file_object_through_owner) {
 TEST(safetensors, writer_rejects_bad_tensors) {
     st::writer w;
     const float v[4] = {};
-    EXPECT_FALSE(w.add_tensor("a", ggml_type::f32, {3}, v, 16));            // size mismatch
-    EXPECT_FALSE(w.add_tensor("a", ggml_type::q8_0, {32}, v, 16));          // type
-    EXPECT_FALSE(w.add_tensor("a", ggml_type::f32, {-1}, v, 16));           // negative
-    EXPECT_FALSE(w.add_tensor("__metadata__", ggml_type::f32, {4}, v, 16)); // reserved
+    EXPECT_FALSE(w.add_tensor("a", ggml_type::f32, {3}, v, 16));             // size mismatch
+    EXPECT_FALSE(w.add_tensor("a", ggml_type::q8_0, {32}, v, 16));           // type
+    EXPECT_FALSE(w.add_tensor("a", ggml_type::f32, {-1}, v, 16));            // negative
+    EXPECT_FALSE(w.add_tensor("__metadata__", ggml_type::f32, {4}, v, 16));  // reserved
     ASSERT_TRUE(w.add_tensor("a", ggml_type::f32, {4}, v, 16));
     auto dup = w.add_tensor("a", ggml_type::f32, {4}, v, 16);
     ASSERT_FALSE(dup);
@@ -139,9 +153,11 @@ TEST(safetensors, writer_rejects_bad_tensors) {
 }
 
 TEST(safetensors, hand_built_file_parses) {
-    auto r = parse(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                             R"("b":{"dtype":"F16","shape":[1,2],"data_offsets":[8,12]}}  )",
-                             12));
+    // The views point into `bytes`, which must outlive them.
+    const auto bytes = make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                 R"("b":{"dtype":"F16","shape":[1,2],"data_offsets":[8,12]}}  )",
+                                 12);
+    auto r = parse(bytes);
     ASSERT_TRUE(r) << r.error().message;
     ASSERT_EQ(r->tensors().size(), 2u);
     EXPECT_EQ(r->tensors()[0].name, "a");
@@ -194,11 +210,10 @@ TEST(safetensors, rejects_overlap) {
 TEST(safetensors, rejects_bad_shapes_and_offsets) {
     expect_error(parse(make_file(R"({"t":{"dtype":"F32","shape":[-2],"data_offsets":[0,0]}})", 0)),
                  errc::format, "negative");
-    expect_error(
-        parse(make_file(R"({"t":{"dtype":"F32","shape":[4294967296,4294967296],)"
-                        R"("data_offsets":[0,0]}})",
-                        0)),
-        errc::format, "overflows");
+    expect_error(parse(make_file(R"({"t":{"dtype":"F32","shape":[4294967296,4294967296],)"
+                                 R"("data_offsets":[0,0]}})",
+                                 0)),
+                 errc::format, "overflows");
     expect_error(parse(make_file(R"({"t":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", 4)),
                  errc::format, "shape[0]");
     expect_error(parse(make_file(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})", 8)),
@@ -206,8 +221,7 @@ TEST(safetensors, rejects_bad_shapes_and_offsets) {
     expect_error(parse(make_file(R"({"t":{"dtype":"F32","shape":[1]}})", 4)), errc::format,
                  "data_offsets");
     expect_error(parse(make_file(R"({"t":[1,2]})", 0)), errc::format, "not an object");
-    expect_error(parse(make_file(R"({"__metadata__":{"k":1}})", 0)), errc::format,
-                 "not a string");
+    expect_error(parse(make_file(R"({"__metadata__":{"k":1}})", 0)), errc::format, "not a string");
 }
 
 TEST(safetensors, rejects_unsupported_dtype_naming_tensor) {
@@ -245,6 +259,32 @@ TEST(safetensors, missing_file_is_io_error) {
     auto r = st::file::open("/nonexistent/dir/x.safetensors");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, errc::io);
+}
+
+TEST(safetensors, mutated_files_never_escape_the_buffer) {
+    const float v[6] = {1, 2, 3, 4, 5, 6};
+    st::writer w;
+    ASSERT_TRUE(w.add_tensor("a", ggml_type::f32, {2, 3}, v, 24));
+    ASSERT_TRUE(w.add_tensor("b", ggml_type::f16, {4}, v, 8));
+    w.set_metadata("format", "pt");
+    const auto good = w.to_bytes();
+    std::mt19937 rng(2024);
+    for (int iter = 0; iter < 3000; ++iter) {
+        auto bytes = good;
+        const int edits = 1 + iter % 4;
+        for (int e = 0; e < edits; ++e) {
+            const size_t at = rng() % bytes.size();
+            bytes[at] = iter % 3 == 0 ? static_cast<uint8_t>("0123456789[]{},:\"\"-"[rng() % 17])
+                                      : static_cast<uint8_t>(rng());
+        }
+        if (iter % 5 == 0) bytes.resize(rng() % bytes.size());
+        auto r = parse(bytes);
+        if (!r) continue;
+        for (const auto& t : r->tensors()) {
+            ASSERT_GE(t.data, bytes.data());
+            ASSERT_LE(t.data + t.nbytes, bytes.data() + bytes.size());
+        }
+    }
 }
 
 }  // namespace

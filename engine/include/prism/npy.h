@@ -44,8 +44,7 @@ result<void> save(const std::string& path, const array& a);
 /// Writes numel(shape) floats from `data` as '<f4'.
 result<void> save_f32(const std::string& path, std::span<const int64_t> shape, const float* data);
 /// Writes numel(shape) int32 values from `data` as '<i4'.
-result<void> save_i32(const std::string& path, std::span<const int64_t> shape,
-                      const int32_t* data);
+result<void> save_i32(const std::string& path, std::span<const int64_t> shape, const int32_t* data);
 
 /// The elements as float: '<f4' exactly, '<f8' rounded, integer types converted.
 std::vector<float> to_f32(const array& a);

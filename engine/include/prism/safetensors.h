@@ -31,12 +31,12 @@ inline constexpr uint64_t max_header_size = 100'000'000;
 /// One tensor: a view into the file's mapping (or the buffer handed to file::parse).
 struct tensor {
     std::string name;
-    std::string dtype;                          ///< as stored: "F32", "F16", "BF16"
+    std::string dtype;  ///< as stored: "F32", "F16", "BF16"
     kernels::ggml_type type = kernels::ggml_type::f32;
-    std::vector<int64_t> shape;                 ///< PyTorch order; empty for a scalar
+    std::vector<int64_t> shape;  ///< PyTorch order; empty for a scalar
     const uint8_t* data = nullptr;
     size_t nbytes = 0;
-    uint64_t offset = 0;                        ///< of the first byte, relative to the data buffer
+    uint64_t offset = 0;  ///< of the first byte, relative to the data buffer
 
     int64_t numel() const;
 };
@@ -89,8 +89,8 @@ public:
     /// (row-major); `nbytes` must equal numel × element size. errc::invalid_argument on a
     /// duplicate or empty name, "__metadata__", another type, a negative dimension or a size
     /// mismatch.
-    result<void> add_tensor(std::string name, kernels::ggml_type type,
-                            std::vector<int64_t> shape, const void* data, size_t nbytes);
+    result<void> add_tensor(std::string name, kernels::ggml_type type, std::vector<int64_t> shape,
+                            const void* data, size_t nbytes);
     /// Sets (or replaces) a "__metadata__" entry.
     void set_metadata(std::string key, std::string value);
     std::vector<uint8_t> to_bytes() const;

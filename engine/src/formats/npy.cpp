@@ -124,10 +124,10 @@ private:
         const size_t start = m_i;
         uint64_t v = 0;
         while (m_i < m_s.size() && m_s[m_i] >= '0' && m_s[m_i] <= '9') {
-            v = v * 10 + static_cast<uint64_t>(m_s[m_i] - '0');
-            if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-                fail_at(start, "dimension too large");
-            }
+            const auto digit = static_cast<uint64_t>(m_s[m_i] - '0');
+            constexpr auto max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+            if (v > (max - digit) / 10) fail_at(start, "dimension too large");
+            v = v * 10 + digit;
             ++m_i;
         }
         if (m_i == start) fail_at(start, "expected a non-negative integer dimension");
@@ -184,64 +184,70 @@ int64_t array::numel() const {
     return n;
 }
 
-size_t array::item_size() const { return descr_size(descr); }
+size_t array::item_size() const {
+    return descr_size(descr);
+}
 
 result<array> parse(std::span<const uint8_t> bytes, const std::string& path_for_errors) {
-    return catch_to_result([&]() -> array {
-        const size_t size = bytes.size();
-        if (size < 10 || std::memcmp(bytes.data(), magic, magic_len) != 0) {
-            fail("not a .npy file (missing the \\x93NUMPY magic)", 0);
-        }
-        const uint8_t major = bytes[6], minor = bytes[7];
-        size_t header_len = 0, header_at = 0;
-        if (major == 1 && minor == 0) {
-            header_len = size_t{bytes[8]} | size_t{bytes[9]} << 8;
-            header_at = 10;
-        } else if ((major == 2 || major == 3) && minor == 0) {
-            if (size < 12) fail("file too short for a version 2.0 header length", 8);
-            header_len = size_t{bytes[8]} | size_t{bytes[9]} << 8 | size_t{bytes[10]} << 16 |
-                         size_t{bytes[11]} << 24;
-            header_at = 12;
-        } else {
-            throw engine_error(errc::unsupported,
-                               "npy version " + std::to_string(major) + "." +
-                                   std::to_string(minor) + " (supported: 1.0, 2.0, 3.0)",
-                               6);
-        }
-        if (header_len > size - header_at) {
-            fail("npy header length " + std::to_string(header_len) +
-                     " runs past the end of the file (" + std::to_string(size) + " bytes)",
-                 8);
-        }
-        const std::string_view header(reinterpret_cast<const char*>(bytes.data() + header_at),
-                                      header_len);
-        array a;
-        bool fortran_order = false;
-        header_parser(header, header_at).parse(a, fortran_order);
+    return catch_to_result(
+        [&]() -> array {
+            const size_t size = bytes.size();
+            if (size < 10 || std::memcmp(bytes.data(), magic, magic_len) != 0) {
+                fail("not a .npy file (missing the \\x93NUMPY magic)", 0);
+            }
+            const uint8_t major = bytes[6], minor = bytes[7];
+            size_t header_len = 0, header_at = 0;
+            if (major == 1 && minor == 0) {
+                header_len = size_t{bytes[8]} | size_t{bytes[9]} << 8;
+                header_at = 10;
+            } else if ((major == 2 || major == 3) && minor == 0) {
+                if (size < 12) fail("file too short for a version 2.0 header length", 8);
+                header_len = size_t{bytes[8]} | size_t{bytes[9]} << 8 | size_t{bytes[10]} << 16 |
+                             size_t{bytes[11]} << 24;
+                header_at = 12;
+            } else {
+                throw engine_error(errc::unsupported,
+                                   "npy version " + std::to_string(major) + "." +
+                                       std::to_string(minor) + " (supported: 1.0, 2.0, 3.0)",
+                                   6);
+            }
+            if (header_len > size - header_at) {
+                fail("npy header length " + std::to_string(header_len) +
+                         " runs past the end of the file (" + std::to_string(size) + " bytes)",
+                     8);
+            }
+            const std::string_view header(reinterpret_cast<const char*>(bytes.data() + header_at),
+                                          header_len);
+            array a;
+            bool fortran_order = false;
+            header_parser(header, header_at).parse(a, fortran_order);
 
-        const size_t item = descr_size(a.descr);
-        if (item == 0) {
-            throw engine_error(errc::unsupported,
-                               "npy dtype '" + a.descr +
-                                   "' (supported: '<f4', '<f8', '<i4', '<i8')",
-                               static_cast<int64_t>(header_at));
-        }
-        if (fortran_order) {
-            throw engine_error(errc::unsupported, "npy array in Fortran order",
-                               static_cast<int64_t>(header_at));
-        }
-        const size_t data_at = header_at + header_len;
-        const auto need = byte_count(a.shape, item);
-        if (!need) fail("npy shape " + shape_text(a.shape) + " overflows", static_cast<int64_t>(header_at));
-        if (*need != size - data_at) {
-            fail("npy shape " + shape_text(a.shape) + " of '" + a.descr + "' needs " +
-                     std::to_string(*need) + " data bytes but the file holds " +
-                     std::to_string(size - data_at),
-                 static_cast<int64_t>(data_at));
-        }
-        a.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(data_at), bytes.end());
-        return a;
-    }, path_for_errors);
+            const size_t item = descr_size(a.descr);
+            if (item == 0) {
+                throw engine_error(errc::unsupported,
+                                   "npy dtype '" + a.descr +
+                                       "' (supported: '<f4', '<f8', '<i4', '<i8')",
+                                   static_cast<int64_t>(header_at));
+            }
+            if (fortran_order) {
+                throw engine_error(errc::unsupported, "npy array in Fortran order",
+                                   static_cast<int64_t>(header_at));
+            }
+            const size_t data_at = header_at + header_len;
+            const auto need = byte_count(a.shape, item);
+            if (!need)
+                fail("npy shape " + shape_text(a.shape) + " overflows",
+                     static_cast<int64_t>(header_at));
+            if (*need != size - data_at) {
+                fail("npy shape " + shape_text(a.shape) + " of '" + a.descr + "' needs " +
+                         std::to_string(*need) + " data bytes but the file holds " +
+                         std::to_string(size - data_at),
+                     static_cast<int64_t>(data_at));
+            }
+            a.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(data_at), bytes.end());
+            return a;
+        },
+        path_for_errors);
 }
 
 result<array> load(const std::string& path) {
@@ -261,10 +267,11 @@ result<std::vector<uint8_t>> to_bytes(const array& a) {
         return std::unexpected(error{errc::invalid_argument,
                                      "npy: " + std::to_string(a.data.size()) +
                                          " data bytes do not match shape " + shape_text(a.shape),
-                                     {}, -1});
+                                     {},
+                                     -1});
     }
-    std::string header = "{'descr': '" + a.descr + "', 'fortran_order': False, 'shape': " +
-                         shape_text(a.shape) + ", }";
+    std::string header = "{'descr': '" + a.descr +
+                         "', 'fortran_order': False, 'shape': " + shape_text(a.shape) + ", }";
     // Version 1.0 has a 16-bit header length; switch to 2.0 when the padded header is longer.
     size_t preamble = 10;
     auto padded = [&] { return (preamble + header.size() + 1 + 63) / 64 * 64 - preamble; };
@@ -293,15 +300,15 @@ result<void> save(const std::string& path, const array& a) {
 namespace {
 
 template <class T>
-result<void> save_typed(const std::string& path, std::string descr,
-                        std::span<const int64_t> shape, const T* data) {
+result<void> save_typed(const std::string& path, std::string descr, std::span<const int64_t> shape,
+                        const T* data) {
     array a;
     a.descr = std::move(descr);
     a.shape.assign(shape.begin(), shape.end());
     const auto need = byte_count(a.shape, sizeof(T));
     if (!need) {
-        return std::unexpected(error{errc::invalid_argument,
-                                     "npy: invalid shape " + shape_text(a.shape), path, -1});
+        return std::unexpected(
+            error{errc::invalid_argument, "npy: invalid shape " + shape_text(a.shape), path, -1});
     }
     if (*need > 0 && data == nullptr) {
         return std::unexpected(error{errc::invalid_argument, "npy: null data", path, -1});
@@ -349,8 +356,8 @@ std::vector<float> to_f32(const array& a) {
 
 result<std::vector<int32_t>> to_i32(const array& a) {
     if (a.descr != "<i4" && a.descr != "<i8") {
-        return std::unexpected(error{errc::unsupported,
-                                     "npy: '" + a.descr + "' is not an integer array", {}, -1});
+        return std::unexpected(
+            error{errc::unsupported, "npy: '" + a.descr + "' is not an integer array", {}, -1});
     }
     const size_t item = a.item_size();
     std::vector<int32_t> out(a.data.size() / item);
@@ -365,7 +372,8 @@ result<std::vector<int32_t>> to_i32(const array& a) {
             return std::unexpected(error{errc::format,
                                          "npy: element " + std::to_string(i) + " (" +
                                              std::to_string(v) + ") does not fit in int32",
-                                         {}, -1});
+                                         {},
+                                         -1});
         }
         out[i] = static_cast<int32_t>(v);
     }

@@ -31,11 +31,11 @@ struct dtype_desc {
 
 // Every dtype the format defines; only the first three are readable here.
 constexpr dtype_desc dtypes[] = {
-    {"F32", 4, ggml_type::f32},  {"F16", 2, ggml_type::f16},  {"BF16", 2, ggml_type::bf16},
-    {"F64", 8, std::nullopt},    {"I64", 8, std::nullopt},    {"U64", 8, std::nullopt},
-    {"I32", 4, std::nullopt},    {"U32", 4, std::nullopt},    {"I16", 2, std::nullopt},
-    {"U16", 2, std::nullopt},    {"I8", 1, std::nullopt},     {"U8", 1, std::nullopt},
-    {"BOOL", 1, std::nullopt},   {"F8_E4M3", 1, std::nullopt}, {"F8_E5M2", 1, std::nullopt},
+    {"F32", 4, ggml_type::f32}, {"F16", 2, ggml_type::f16},   {"BF16", 2, ggml_type::bf16},
+    {"F64", 8, std::nullopt},   {"I64", 8, std::nullopt},     {"U64", 8, std::nullopt},
+    {"I32", 4, std::nullopt},   {"U32", 4, std::nullopt},     {"I16", 2, std::nullopt},
+    {"U16", 2, std::nullopt},   {"I8", 1, std::nullopt},      {"U8", 1, std::nullopt},
+    {"BOOL", 1, std::nullopt},  {"F8_E4M3", 1, std::nullopt}, {"F8_E5M2", 1, std::nullopt},
 };
 
 const dtype_desc* find_dtype(std::string_view name) {
@@ -132,10 +132,14 @@ int64_t tensor::numel() const {
 
 std::string_view dtype_name(ggml_type t) {
     switch (t) {
-    case ggml_type::f32: return "F32";
-    case ggml_type::f16: return "F16";
-    case ggml_type::bf16: return "BF16";
-    default: return {};
+    case ggml_type::f32:
+        return "F32";
+    case ggml_type::f16:
+        return "F16";
+    case ggml_type::bf16:
+        return "BF16";
+    default:
+        return {};
     }
 }
 
@@ -155,84 +159,86 @@ result<file> file::open(const std::string& path) {
 
 result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const void> owner,
                          const std::string& path_for_errors) {
-    return catch_to_result([&]() -> file {
-        const size_t size = bytes.size();
-        if (size >= lfs_prefix.size() &&
-            std::memcmp(bytes.data(), lfs_prefix.data(), lfs_prefix.size()) == 0) {
-            fail("this is a Git LFS pointer file, not the weights: fetch the real file "
-                 "(git lfs pull, or download it again) and retry",
-                 0);
-        }
-        if (size < 8) {
-            fail("file too short (" + std::to_string(size) +
-                     " bytes) to hold the 8-byte header length",
-                 0);
-        }
-        const uint64_t header_len = read_u64_le(bytes.data());
-        if (header_len > max_header_size) {
-            fail("header length " + std::to_string(header_len) + " exceeds the limit of " +
-                     std::to_string(max_header_size) + " bytes",
-                 0);
-        }
-        if (header_len > size - 8) {
-            fail("header length " + std::to_string(header_len) +
-                     " runs past the end of the file (" + std::to_string(size) + " bytes)",
-                 0);
-        }
-        const std::string_view header(reinterpret_cast<const char*>(bytes.data() + 8),
-                                      static_cast<size_t>(header_len));
-        if (header.empty() || header.front() != '{') {
-            fail("header does not start with '{'", 8);
-        }
-        const json root = detail::parse_json_strict(header, "safetensors header");
-        if (!root.is_object()) fail("header is not a JSON object", 8);
+    return catch_to_result(
+        [&]() -> file {
+            const size_t size = bytes.size();
+            if (size >= lfs_prefix.size() &&
+                std::memcmp(bytes.data(), lfs_prefix.data(), lfs_prefix.size()) == 0) {
+                fail("this is a Git LFS pointer file, not the weights: fetch the real file "
+                     "(git lfs pull, or download it again) and retry",
+                     0);
+            }
+            if (size < 8) {
+                fail("file too short (" + std::to_string(size) +
+                         " bytes) to hold the 8-byte header length",
+                     0);
+            }
+            const uint64_t header_len = read_u64_le(bytes.data());
+            if (header_len > max_header_size) {
+                fail("header length " + std::to_string(header_len) + " exceeds the limit of " +
+                         std::to_string(max_header_size) + " bytes",
+                     0);
+            }
+            if (header_len > size - 8) {
+                fail("header length " + std::to_string(header_len) +
+                         " runs past the end of the file (" + std::to_string(size) + " bytes)",
+                     0);
+            }
+            const std::string_view header(reinterpret_cast<const char*>(bytes.data() + 8),
+                                          static_cast<size_t>(header_len));
+            if (header.empty() || header.front() != '{') {
+                fail("header does not start with '{'", 8);
+            }
+            const json root = detail::parse_json_strict(header, "safetensors header");
+            if (!root.is_object()) fail("header is not a JSON object", 8);
 
-        file f;
-        f.m_path = path_for_errors;
-        f.m_data_offset = 8 + header_len;
-        const uint64_t data_size = size - f.m_data_offset;
-        const uint8_t* data = bytes.data() + f.m_data_offset;
+            file f;
+            f.m_path = path_for_errors;
+            f.m_data_offset = 8 + header_len;
+            const uint64_t data_size = size - f.m_data_offset;
+            const uint8_t* data = bytes.data() + f.m_data_offset;
 
-        for (auto it = root.begin(); it != root.end(); ++it) {
-            if (it.key() == "__metadata__") {
-                if (!it->is_object()) fail("\"__metadata__\" is not an object", 8);
-                for (auto m = it->begin(); m != it->end(); ++m) {
-                    if (!m->is_string()) {
-                        fail("\"__metadata__\" entry \"" + m.key() + "\" is not a string", 8);
+            for (auto it = root.begin(); it != root.end(); ++it) {
+                if (it.key() == "__metadata__") {
+                    if (!it->is_object()) fail("\"__metadata__\" is not an object", 8);
+                    for (auto m = it->begin(); m != it->end(); ++m) {
+                        if (!m->is_string()) {
+                            fail("\"__metadata__\" entry \"" + m.key() + "\" is not a string", 8);
+                        }
+                        f.m_meta.emplace_back(m.key(), m->get<std::string>());
                     }
-                    f.m_meta.emplace_back(m.key(), m->get<std::string>());
+                    continue;
                 }
-                continue;
+                try {
+                    tensor t = read_entry(it.key(), *it, data_size);
+                    t.data = data + t.offset;
+                    f.m_tensors.push_back(std::move(t));
+                } catch (const engine_error& e) {
+                    // Offsets in the message are relative to the data buffer; point at the header.
+                    throw engine_error(e.code(), e.what(), 8);
+                }
             }
-            try {
-                tensor t = read_entry(it.key(), *it, data_size);
-                t.data = data + t.offset;
-                f.m_tensors.push_back(std::move(t));
-            } catch (const engine_error& e) {
-                // Offsets in the message are relative to the data buffer; point at the header.
-                throw engine_error(e.code(), e.what(), 8);
-            }
-        }
 
-        std::sort(f.m_tensors.begin(), f.m_tensors.end(), [](const tensor& a, const tensor& b) {
-            return a.offset != b.offset ? a.offset < b.offset : a.nbytes < b.nbytes;
-        });
-        const tensor* prev = nullptr;
-        for (const auto& t : f.m_tensors) {
-            if (t.nbytes == 0) continue;
-            if (prev && prev->offset + prev->nbytes > t.offset) {
-                fail("tensor '" + t.name + "' (bytes " + std::to_string(t.offset) + ".." +
-                         std::to_string(t.offset + t.nbytes) + ") overlaps tensor '" +
-                         prev->name + "' (bytes " + std::to_string(prev->offset) + ".." +
-                         std::to_string(prev->offset + prev->nbytes) + ")",
-                     static_cast<int64_t>(f.m_data_offset + t.offset));
+            std::sort(f.m_tensors.begin(), f.m_tensors.end(), [](const tensor& a, const tensor& b) {
+                return a.offset != b.offset ? a.offset < b.offset : a.nbytes < b.nbytes;
+            });
+            const tensor* prev = nullptr;
+            for (const auto& t : f.m_tensors) {
+                if (t.nbytes == 0) continue;
+                if (prev && prev->offset + prev->nbytes > t.offset) {
+                    fail("tensor '" + t.name + "' (bytes " + std::to_string(t.offset) + ".." +
+                             std::to_string(t.offset + t.nbytes) + ") overlaps tensor '" +
+                             prev->name + "' (bytes " + std::to_string(prev->offset) + ".." +
+                             std::to_string(prev->offset + prev->nbytes) + ")",
+                         static_cast<int64_t>(f.m_data_offset + t.offset));
+                }
+                prev = &t;
             }
-            prev = &t;
-        }
-        std::sort(f.m_meta.begin(), f.m_meta.end());
-        f.m_owner = std::move(owner);
-        return f;
-    }, path_for_errors);
+            std::sort(f.m_meta.begin(), f.m_meta.end());
+            f.m_owner = std::move(owner);
+            return f;
+        },
+        path_for_errors);
 }
 
 }  // namespace prism::safetensors

@@ -18,7 +18,9 @@ namespace prism::safetensors {
 
 namespace {
 
-size_t element_size(kernels::ggml_type t) { return t == kernels::ggml_type::f32 ? 4 : 2; }
+size_t element_size(kernels::ggml_type t) {
+    return t == kernels::ggml_type::f32 ? 4 : 2;
+}
 
 }  // namespace
 
