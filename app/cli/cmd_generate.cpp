@@ -52,6 +52,7 @@ command_fn add_generate(CLI::App& app) {
     return [o]() -> int {
         using clock = std::chrono::steady_clock;
         const auto t0 = clock::now();
+        if (auto ok = sampler_params_validate(o->gen.sampling); !ok) return report(ok.error());
         const std::string path = o->model.empty() ? default_model_path() : o->model;
         auto model = llama_model::load(path, {.tokenizer_path = o->tokenizer});
         if (!model) return report(model.error());

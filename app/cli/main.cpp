@@ -1,5 +1,6 @@
 // `prism`: the headless command-line front end of the engine. Parses arguments and wires
 // subcommands to engine calls; all logic lives in prism_engine.
+#include <algorithm>
 #include <iostream>
 
 #include "commands.h"
@@ -29,6 +30,12 @@ int main(int argc, char** argv) {
     add("generate", "generate text from a prompt (streams to stdout)", prism::cli::add_generate);
     add("tokenize", "print the token ids of a text", prism::cli::add_tokenize);
     add("info", "describe a model: hyperparameters, tokenizer, tensors", prism::cli::add_info);
+    const bool known = argc > 1 && std::any_of(commands.begin(), commands.end(), [&](const auto& c) {
+        return c.first->get_name() == argv[1];
+    });
+    if (argc > 1 && argv[1][0] != '-' && !known)
+        return prism::cli::report("unknown command '" + std::string(argv[1]) +
+                                  "' (commands: generate, tokenize, info; see --help)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

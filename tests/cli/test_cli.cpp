@@ -29,7 +29,7 @@ void expect_one_line_error(const test::run_result& r, const std::string& needle)
 }  // namespace
 
 TEST(cli_generate, default_model_greedy_prints_llama2c_reference) {
-    const auto r = prism_cli("generate --temp 0 -n 199");
+    const auto r = prism_cli("generate --temp 0 -n 200");
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, reference_text("test_all_n200.txt") + "\n");
     EXPECT_NE(r.err.find("tokens/s"), std::string::npos);  // timings on stderr
@@ -37,13 +37,13 @@ TEST(cli_generate, default_model_greedy_prints_llama2c_reference) {
 
 TEST(cli_generate, llama2c_checkpoint_and_tokenizer) {
     const auto r = prism_cli("generate --model " + test::sh_quote(test::stories_bin()) + " --tokenizer " +
-                             test::sh_quote(test::stories_tok()) + " --temp 0 -n 199");
+                             test::sh_quote(test::stories_tok()) + " --temp 0 -n 200");
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, reference_text("test_all_n200.txt") + "\n");
 }
 
 TEST(cli_generate, prompt_once_upon_a_time) {
-    const auto r = prism_cli("generate --prompt 'Once upon a time' --temp 0 -n 123");
+    const auto r = prism_cli("generate --prompt 'Once upon a time' --temp 0 -n 124");
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, reference_text("once_upon_a_time_n128.txt") + "\n");
 }

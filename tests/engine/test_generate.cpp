@@ -1,5 +1,11 @@
 // Generation end to end against llama2.c's own outputs for stories260K (greedy), the
 // sampler's seed reproducibility, n_predict, stop strings and cancellation.
+//
+// Step counting: run.c's loop samples a token at every position from the last prompt
+// position on and prints it, so `run -n STEPS` with P prompt tokens prints STEPS - P + 1
+// generated tokens: 200 for test_all_n200.txt (P = 1, BOS only) and 124 for
+// once_upon_a_time_n128.txt (P = 5). Our -n / n_predict counts generated tokens exactly
+// (llama.cpp's convention), hence 200 and 124 below.
 #include <gtest/gtest.h>
 
 #include "prism/generate.h"
@@ -40,7 +46,9 @@ std::string streamed(llama_context& ctx, const generate_params& p, generate_resu
     });
     EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
     if (r && out) *out = *r;
-    if (r) EXPECT_EQ(text, r->prompt_text + r->text);
+    if (r) {
+        EXPECT_EQ(text, r->prompt_text + r->text);
+    }
     return text;
 }
 
@@ -56,15 +64,15 @@ TEST(generate, greedy_without_prompt_matches_llama2c_from_gguf) {
     auto ctx = make_context(test::bundled_model());
     const std::string want = reference_text("test_all_n200.txt");
     generate_result r;
-    const std::string got = streamed(*ctx, greedy("", 199), &r);
+    const std::string got = streamed(*ctx, greedy("", 200), &r);
     EXPECT_EQ(got, want) << "first difference at byte " << first_mismatch(got, want);
-    EXPECT_EQ(r.tokens.size(), 199u);
+    EXPECT_EQ(r.tokens.size(), 200u);
 }
 
 TEST(generate, greedy_without_prompt_matches_llama2c_from_checkpoint) {
     auto ctx = make_context(test::stories_bin(), {.tokenizer_path = test::stories_tok()});
     const std::string want = reference_text("test_all_n200.txt");
-    const std::string got = streamed(*ctx, greedy("", 199));
+    const std::string got = streamed(*ctx, greedy("", 200));
     EXPECT_EQ(got, want) << "first difference at byte " << first_mismatch(got, want);
 }
 
@@ -72,7 +80,7 @@ TEST(generate, greedy_once_upon_a_time_matches_llama2c) {
     auto ctx = make_context(test::bundled_model());
     const std::string want = reference_text("once_upon_a_time_n128.txt");
     generate_result r;
-    const std::string got = streamed(*ctx, greedy("Once upon a time", 123), &r);
+    const std::string got = streamed(*ctx, greedy("Once upon a time", 124), &r);
     EXPECT_EQ(got, want) << "first difference at byte " << first_mismatch(got, want);
     EXPECT_EQ(r.prompt_tokens, (std::vector<int32_t>{1, 403, 407, 261, 378}));
 }

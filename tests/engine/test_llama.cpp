@@ -24,7 +24,7 @@ std::shared_ptr<const llama_model> load_or_die(const std::string& path, model_lo
 std::vector<int32_t> reference_tokens() {
     auto a = npy::load(test::reference("tokens.npy"));
     EXPECT_TRUE(a.has_value());
-    return a->as_int32();
+    return *npy::to_i32(*a);
 }
 
 void expect_reference_logits(const std::shared_ptr<const llama_model>& model) {
@@ -32,7 +32,7 @@ void expect_reference_logits(const std::shared_ptr<const llama_model>& model) {
     const auto tokens = reference_tokens();
     auto ref = npy::load(test::reference("logits.npy"));
     ASSERT_TRUE(ref.has_value());
-    const auto want = ref->as_float32();
+    const auto want = npy::to_f32(*ref);
     ASSERT_EQ(ref->shape, (std::vector<int64_t>{32, 512}));
     auto ctx = llama_context::create(model, {.n_ctx = 64, .n_threads = 2});
     ASSERT_TRUE(ctx.has_value());
@@ -49,7 +49,7 @@ void expect_reference_logits(const std::shared_ptr<const llama_model>& model) {
             ASSERT_LE(d, 1e-4) << "first mismatch at position " << p << ", token " << v;
         }
     }
-    RecordProperty("max_abs_logit_error", std::to_string(worst));
+    ::testing::Test::RecordProperty("max_abs_logit_error", std::to_string(worst));
 }
 
 }  // namespace
@@ -66,7 +66,7 @@ TEST(llama, token_by_token_decoding_equals_one_batch) {
     auto ctx = llama_context::create(model, {.n_ctx = 64});
     ASSERT_TRUE(ctx.has_value());
     auto ref = npy::load(test::reference("logits.npy"));
-    const auto want = ref->as_float32();
+    const auto want = npy::to_f32(*ref);
     llama_batch b;
     for (int32_t i = 0; i < 32; ++i) {
         b.clear();
