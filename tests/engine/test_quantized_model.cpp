@@ -1,0 +1,100 @@
+// The whole model with quantized and half-precision weights: the bundled model rewritten
+// with F16, BF16, Q8_0 or Q4_0 tensors (rows whose length is not a multiple of 32, such as
+// ffn_down's 172, stay F32) must give the same logits as an F32 model holding the
+// dequantized values of those very weights. Tolerance 1e-4: both runs use identical weight
+// values, so only the kernels' accumulation order differs. A loose check against the
+// original F32 logits makes sure the quantization itself is sane.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "prism/gguf.h"
+#include "prism/llama.h"
+#include "test_paths.h"
+#include "test_util.h"
+
+using namespace prism;
+using kernels::ggml_type;
+
+namespace {
+
+// Rewrites the bundled GGUF with `type` where the row length allows; `dequantized` stores
+// the quantized values back as F32 instead (the reference twin).
+std::string rewrite(const test::temp_dir& dir, ggml_type type, bool dequantized) {
+    auto f = gguf::file::open(test::bundled_model());
+    EXPECT_TRUE(f.has_value());
+    gguf::writer w;
+    for (const auto& [k, v] : f->metadata()) w.set(k, v);
+    for (const auto& t : f->tensors()) {
+        std::vector<int64_t> ne(t.ne.begin(), t.ne.begin() + t.n_dims);
+        const bool norm = t.name.find("norm") != std::string::npos;
+        const auto block = kernels::type_info(type).block_size;
+        if (norm || t.ne[0] % block != 0) {
+            w.add_tensor(t.name, t.type, ne, t.data, t.nbytes);
+            continue;
+        }
+        const int64_t n = t.ne[0] * t.ne[1];
+        std::vector<uint8_t> q(kernels::row_size(type, t.ne[0]) * t.ne[1]);
+        kernels::quantize_row_ref(type, reinterpret_cast<const float*>(t.data), q.data(), n);
+        if (!dequantized) {
+            w.add_tensor(t.name, type, ne, q.data(), q.size());
+        } else {
+            std::vector<float> back(static_cast<size_t>(n));
+            kernels::dequantize_row_ref(type, q.data(), back.data(), n);
+            w.add_tensor(t.name, ggml_type::f32, ne, back.data(), back.size() * sizeof(float));
+        }
+    }
+    const std::string path = dir.file(std::string(kernels::type_name(type)) + (dequantized ? "-ref" : "") + ".gguf");
+    EXPECT_TRUE(w.write(path).has_value());
+    return path;
+}
+
+std::vector<float> logits_of(const std::string& path, const std::vector<int32_t>& tokens) {
+    auto m = llama_model::load(path);
+    EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message);
+    auto ctx = llama_context::create(*m, {.n_ctx = 32});
+    llama_batch b;
+    for (size_t i = 0; i < tokens.size(); ++i) b.add(tokens[i], static_cast<int32_t>(i), 0, true);
+    EXPECT_TRUE((*ctx)->decode(b).has_value());
+    std::vector<float> out;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        auto l = (*ctx)->logits(static_cast<int32_t>(i));
+        out.insert(out.end(), l.begin(), l.end());
+    }
+    return out;
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+    double d = 0;
+    for (size_t i = 0; i < a.size(); ++i) d = std::max(d, static_cast<double>(std::fabs(a[i] - b[i])));
+    return d;
+}
+
+}  // namespace
+
+class quantized_model : public ::testing::TestWithParam<std::pair<ggml_type, double>> {};
+
+TEST_P(quantized_model, equals_its_dequantized_f32_twin) {
+    const auto [type, loose] = GetParam();
+    test::temp_dir dir;
+    const std::vector<int32_t> tokens{1, 403, 407, 261, 378, 432, 383, 286, 261, 376};
+    const auto q = logits_of(rewrite(dir, type, false), tokens);
+    const auto ref = logits_of(rewrite(dir, type, true), tokens);
+    EXPECT_LE(max_abs_diff(q, ref), 1e-4) << kernels::type_name(type);
+    const auto orig = logits_of(test::bundled_model(), tokens);
+    EXPECT_LE(max_abs_diff(q, orig), loose) << kernels::type_name(type);
+    EXPECT_GT(max_abs_diff(q, orig), 0.0) << "weights were not actually converted";
+    auto m = llama_model::load(rewrite(dir, type, false));
+    EXPECT_EQ(m.value()->token_embd().type, type);
+}
+
+// Loose bounds against the F32 original (observed: f16 0.011, bf16 0.068, q8_0 0.21, q4_0
+// 4.5 — a 64-wide model has few elements per block to average rounding over).
+INSTANTIATE_TEST_SUITE_P(types, quantized_model,
+                         ::testing::Values(std::pair{ggml_type::f16, 0.03},
+                                           std::pair{ggml_type::bf16, 0.2},
+                                           std::pair{ggml_type::q8_0, 0.5},
+                                           std::pair{ggml_type::q4_0, 8.0}),
+                         [](const auto& param_info) {
+                             return std::string(kernels::type_name(param_info.param.first));
+                         });
