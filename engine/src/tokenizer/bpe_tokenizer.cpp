@@ -4,18 +4,21 @@
 // pre-tokenizer regex (run with PCRE2 in UTF + Unicode-property mode, compiled and JIT-ed
 // once), each word's bytes are mapped to printable code points by GPT-2's byte-to-unicode
 // table, and adjacent symbols are merged by merge rank (the order of tokenizer.ggml.merges),
-// lowest rank first, ties to the leftmost pair, until no ranked pair remains. Merging the
-// leftmost lowest-rank pair one at a time gives the same result as encoder.py's
-// merge-all-occurrences loop. Bytes the regex cannot match (invalid UTF-8) become words of
-// their own, so no input byte is ever dropped.
+// lowest rank first, ties to the leftmost pair, until no ranked pair remains (the merge loop,
+// shared with the SentencePiece BPE, is in pair_merge.h). Merging the leftmost lowest-rank
+// pair one at a time gives the same result as encoder.py's merge-all-occurrences loop. Bytes
+// the regex cannot match (invalid UTF-8) become words of their own, so no input byte is ever
+// dropped.
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <queue>
+#include <functional>
+#include <optional>
 
+#include "pair_merge.h"
 #include "vocab.h"
 
 namespace prism::tokenizer_detail {
@@ -63,7 +66,7 @@ public:
                                                      "] is not two tokens separated by a space");
             m_ranks.emplace(m, static_cast<int32_t>(std::min<size_t>(i, INT32_MAX)));
         }
-        build_pieces();
+        m_pieces = token_pieces(m_vocab, [this](std::string_view t) { return unmap_bytes(t); });
         compile_regex();
     }
 
@@ -86,28 +89,6 @@ public:
     }
 
 private:
-    void build_pieces() {
-        m_pieces.resize(static_cast<size_t>(m_vocab.size()));
-        for (int32_t id = 0; id < m_vocab.size(); ++id) {
-            std::string& piece = m_pieces[static_cast<size_t>(id)];
-            const std::string& t = m_vocab.text(id);
-            switch (m_vocab.type(id)) {
-            case token_type::control:
-            case token_type::unknown:
-                break;
-            case token_type::user_defined:
-                piece = t;
-                break;
-            case token_type::byte:
-                piece.assign(1, static_cast<char>(parse_byte_token(t)));
-                break;
-            default:
-                piece = unmap_bytes(t);
-                break;
-            }
-        }
-    }
-
     /// Undoes the byte-to-unicode mapping; code points outside it are kept as they are.
     std::string unmap_bytes(std::string_view t) const {
         std::string out;
@@ -166,92 +147,44 @@ private:
         if (pos < text.size()) encode_word(text.substr(pos), out);
     }
 
-    struct symbol {
-        uint32_t start = 0;
-        uint32_t len = 0;
-        int32_t prev = -1;
-        int32_t next = -1;
-    };
-    struct candidate {
-        int32_t rank = 0;
-        int32_t left = 0;
-        int32_t right = 0;
-        uint32_t len = 0;
-    };
-    struct lower_priority {
-        bool operator()(const candidate& a, const candidate& b) const {
-            if (a.rank != b.rank) return a.rank > b.rank;
-            return a.left > b.left;
-        }
-    };
-
     void encode_word(std::string_view word, std::vector<int32_t>& out) const {
         std::string s;  // the word in GPT-2's byte-to-unicode alphabet
         s.reserve(word.size() * 2);
-        std::vector<symbol> syms;
-        syms.reserve(word.size());
-        for (const char c : word) {
-            const std::string& t = m_byte_text[static_cast<uint8_t>(c)];
-            const auto idx = static_cast<int32_t>(syms.size());
-            syms.push_back({static_cast<uint32_t>(s.size()), static_cast<uint32_t>(t.size()),
-                            idx - 1, idx + 1});
-            s += t;
-        }
-        if (syms.empty()) return;
-        syms.back().next = -1;
+        for (const char c : word) s += m_byte_text[static_cast<uint8_t>(c)];
 
-        std::priority_queue<candidate, std::vector<candidate>, lower_priority> queue;
+        // Each byte's mapped code point is one UTF-8 character, so the merge starts from the
+        // word's bytes, as encoder.py does.
         std::string key;
-        auto try_pair = [&](int32_t left, int32_t right) {
-            if (left < 0 || right < 0) return;
-            const symbol& l = syms[static_cast<size_t>(left)];
-            const symbol& r = syms[static_cast<size_t>(right)];
-            key.assign(s, l.start, l.len);
-            key += ' ';
-            key.append(s, r.start, r.len);
-            const auto it = m_ranks.find(key);
-            if (it == m_ranks.end()) return;
-            queue.push({it->second, left, right, l.len + r.len});
-        };
-        for (size_t i = 1; i < syms.size(); ++i)
-            try_pair(static_cast<int32_t>(i - 1), static_cast<int32_t>(i));
-
-        while (!queue.empty()) {
-            const candidate c = queue.top();
-            queue.pop();
-            symbol& l = syms[static_cast<size_t>(c.left)];
-            symbol& r = syms[static_cast<size_t>(c.right)];
-            if (l.len == 0 || r.len == 0 || l.next != c.right || l.len + r.len != c.len) continue;
-            l.len += r.len;
-            r.len = 0;
-            l.next = r.next;
-            if (r.next >= 0) syms[static_cast<size_t>(r.next)].prev = c.left;
-            try_pair(l.prev, c.left);
-            try_pair(c.left, l.next);
-        }
-
-        for (int32_t i = 0; i >= 0; i = syms[static_cast<size_t>(i)].next) {
-            const symbol& sym = syms[static_cast<size_t>(i)];
-            const std::string_view piece = std::string_view(s).substr(sym.start, sym.len);
-            const int32_t id = m_vocab.find_piece(piece);
-            if (id >= 0) {
-                out.push_back(id);
-                continue;
-            }
-            // Not a token (a vocabulary without every single-byte symbol): one token per
-            // mapped byte, or the unknown token.
-            for (size_t k = 0; k < piece.size();) {
-                const size_t n = std::min(utf8_seq_len(static_cast<uint8_t>(piece[k])),
-                                          piece.size() - k);
-                const int32_t one = m_vocab.find_piece(piece.substr(k, n));
-                if (one >= 0) {
-                    out.push_back(one);
-                } else if (m_vocab.unk() >= 0) {
-                    out.push_back(m_vocab.unk());
+        merge_pairs<std::less<>>(
+            s,
+            [&](std::string_view pair, size_t split) -> std::optional<int32_t> {
+                key.assign(pair.substr(0, split));
+                key += ' ';
+                key.append(pair.substr(split));
+                const auto it = m_ranks.find(key);
+                if (it == m_ranks.end()) return std::nullopt;
+                return it->second;
+            },
+            [&](std::string_view piece) {
+                const int32_t id = m_vocab.find_piece(piece);
+                if (id >= 0) {
+                    out.push_back(id);
+                    return;
                 }
-                k += n;
-            }
-        }
+                // Not a token (a vocabulary without every single-byte symbol): one token per
+                // mapped byte, or the unknown token.
+                for (size_t k = 0; k < piece.size();) {
+                    const size_t n =
+                        std::min(utf8_seq_len(static_cast<uint8_t>(piece[k])), piece.size() - k);
+                    const int32_t one = m_vocab.find_piece(piece.substr(k, n));
+                    if (one >= 0) {
+                        out.push_back(one);
+                    } else if (m_vocab.unk() >= 0) {
+                        out.push_back(m_vocab.unk());
+                    }
+                    k += n;
+                }
+            });
     }
 
     std::array<std::string, 256> m_byte_text;  ///< byte -> its code point, UTF-8 encoded

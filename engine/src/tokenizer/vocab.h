@@ -137,8 +137,33 @@ protected:
     std::vector<std::string> m_pieces;  ///< decoded bytes per id; "" for control / unknown
 };
 
-/// Decoded bytes of every token of a SentencePiece vocabulary: "▁" -> " ", <0xNN> -> the byte,
-/// "" for control and unknown tokens, user-defined texts as they are.
+/// Decoded bytes of every token of `v`, by id: "" for control and unknown tokens, the byte of
+/// a <0xNN> byte token, user-defined texts as they are, and `decode(text)` (std::string_view
+/// -> std::string: undoes the algorithm's spelling of bytes) for the others.
+template <class Decode> std::vector<std::string> token_pieces(const vocab& v, Decode&& decode) {
+    std::vector<std::string> pieces(static_cast<size_t>(v.size()));
+    for (int32_t id = 0; id < v.size(); ++id) {
+        std::string& piece = pieces[static_cast<size_t>(id)];
+        const std::string& t = v.text(id);
+        switch (v.type(id)) {
+        case token_type::control:
+        case token_type::unknown:
+            break;
+        case token_type::byte:
+            piece.assign(1, static_cast<char>(parse_byte_token(t)));
+            break;
+        case token_type::user_defined:
+            piece = t;
+            break;
+        default:
+            piece = decode(std::string_view(t));
+            break;
+        }
+    }
+    return pieces;
+}
+
+/// token_pieces of a SentencePiece vocabulary: "▁" -> " ".
 std::vector<std::string> spm_pieces(const vocab& v);
 
 /// Tokenizer factories (defined beside each algorithm).
