@@ -9,6 +9,31 @@
 
 namespace prism::detail {
 
+/// A file being written in pieces under a temporary sibling of `path`, put in its place by
+/// commit(). Destroying it uncommitted removes the temporary and leaves `path` untouched.
+/// Every failure throws engine_error(errc::io) naming the path and the system's reason.
+class replacing_file {
+public:
+    /// Creates the temporary file beside `path`.
+    explicit replacing_file(std::string path);
+    ~replacing_file();
+    replacing_file(const replacing_file&) = delete;
+    replacing_file& operator=(const replacing_file&) = delete;
+
+    /// Appends `bytes` to the temporary file.
+    void write(std::span<const uint8_t> bytes);
+    /// Sets mode 0644, flushes, closes and renames the temporary over the target.
+    void commit();
+
+private:
+    [[noreturn]] void fail(const char* what, int err);
+
+    std::string m_path;
+    std::string m_tmp;
+    int m_fd = -1;
+    bool m_finished = false;  ///< the temporary is gone: renamed into place, or removed
+};
+
 /// Writes `bytes` to `path` via a temporary sibling and rename. Throws engine_error(errc::io)
 /// naming the path and the system's reason; the temporary is removed on failure.
 void write_file_replacing(const std::string& path, std::span<const uint8_t> bytes);

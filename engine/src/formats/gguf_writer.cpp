@@ -7,17 +7,14 @@
 // declared type, integers must fit, array items must have the element type, nesting is at
 // most as deep as the reader accepts), so every file written here reads back identically.
 // write() streams into a temporary file in the target folder and renames it into place, so
-// a reader never sees a half-written file.
+// a reader never sees a half-written file (detail::replacing_file, shared with the other
+// format writers).
 #include <bit>
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <limits>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <span>
 
+#include "formats/file_replace.h"
 #include "prism/gguf.h"
 
 namespace prism::gguf {
@@ -189,19 +186,6 @@ std::vector<uint8_t> header_bytes(const std::vector<std::pair<std::string, value
     return std::move(b.bytes);
 }
 
-void write_all(int fd, const uint8_t* p, size_t n, const std::string& path) {
-    while (n > 0) {
-        const ssize_t w = ::write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            throw engine_error(errc::io,
-                               "gguf writer: writing '" + path + "': " + std::strerror(errno));
-        }
-        p += w;
-        n -= static_cast<size_t>(w);
-    }
-}
-
 } // namespace
 
 void writer::set(std::string key, value v) {
@@ -262,45 +246,25 @@ std::vector<uint8_t> writer::to_bytes() const {
 }
 
 result<void> writer::write(const std::string& path) const {
-    std::string tmp = path + ".tmp.XXXXXX";
-    int fd = -1;
     return catch_to_result(
         [&] {
-            fd = ::mkstemp(tmp.data());
-            if (fd < 0)
-                throw engine_error(errc::io, "gguf writer: cannot create a temporary file for '" +
-                                                 path + "': " + std::strerror(errno));
-            try {
-                const uint64_t alignment = alignment_of(m_kv);
-                tensor_layout layout;
-                const auto header = header_bytes(m_kv, m_tensors, alignment, layout);
-                write_all(fd, header.data(), header.size(), tmp);
-                const std::vector<uint8_t> zeros(alignment, 0);
-                uint64_t written = 0;
-                for (size_t i = 0; i < m_tensors.size(); ++i) {
-                    const auto pad = static_cast<size_t>(layout.offsets[i] - written);
-                    write_all(fd, zeros.data(), pad, tmp);
-                    const auto& d = m_tensors[i].data;
-                    write_all(fd, d.data(), d.size(), tmp);
-                    written = layout.offsets[i] + d.size();
-                }
-                write_all(fd, zeros.data(), static_cast<size_t>(layout.data_size - written), tmp);
-                if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0)
-                    throw engine_error(errc::io, "gguf writer: finishing '" + tmp +
-                                                     "': " + std::strerror(errno));
-                const int rc = ::close(fd);
-                fd = -1;
-                if (rc != 0)
-                    throw engine_error(errc::io, "gguf writer: closing '" + tmp +
-                                                     "': " + std::strerror(errno));
-                if (::rename(tmp.c_str(), path.c_str()) != 0)
-                    throw engine_error(errc::io, "gguf writer: renaming '" + tmp + "' to '" + path +
-                                                     "': " + std::strerror(errno));
-            } catch (...) {
-                if (fd >= 0) ::close(fd);
-                ::unlink(tmp.c_str());
-                throw;
+            detail::replacing_file f(path);
+            const uint64_t alignment = alignment_of(m_kv);
+            tensor_layout layout;
+            f.write(header_bytes(m_kv, m_tensors, alignment, layout));
+            const std::vector<uint8_t> zeros(alignment, 0);
+            const auto pad = [&](uint64_t n) {
+                f.write(std::span(zeros).first(static_cast<size_t>(n)));
+            };
+            uint64_t written = 0;
+            for (size_t i = 0; i < m_tensors.size(); ++i) {
+                pad(layout.offsets[i] - written);
+                const auto& d = m_tensors[i].data;
+                f.write(d);
+                written = layout.offsets[i] + d.size();
             }
+            pad(layout.data_size - written);
+            f.commit();
         },
         path);
 }
