@@ -38,11 +38,24 @@ public:
         std::filesystem::remove_all(m_path, ec);
     }
     std::string file(const std::string& name) const { return (m_path / name).string(); }
+    /// The folder `name` inside this one, created empty (whatever was there is removed).
+    std::string subdir(const std::string& name) const {
+        const auto dir = m_path / name;
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        return dir.string();
+    }
     const std::filesystem::path& path() const { return m_path; }
 
 private:
     std::filesystem::path m_path;
 };
+
+/// One temp_dir for the whole test process, made on first use and removed when it exits.
+inline const temp_dir& process_temp_dir() {
+    static const temp_dir dir;
+    return dir;
+}
 
 struct run_result {
     int status = -1;  ///< exit code, or 128 + signal

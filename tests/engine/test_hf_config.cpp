@@ -5,20 +5,22 @@
 
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <random>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
+#include "expect_error.h"
 #include "prism/hf_config.h"
 #include "prism/safetensors.h"
-#include "test_paths.h"
+#include "test_util.h"
+#include "tiny_model.h"
 
 namespace {
 
 using prism::errc;
 using prism::rope_layout;
+using prism::test::expect_error;
+using prism::test::tiny_model;
 
 // A stories260K-like config: GQA (8 heads, 4 KV heads), tied classifier.
 const std::string stories_config = R"({
@@ -45,32 +47,8 @@ std::string edit(std::string s, const std::string& from, const std::string& to) 
     return s.replace(at, from.size(), to);
 }
 
-void expect_error(const prism::result<prism::hf_llama_config>& r, errc code,
-                  const std::string& needle) {
-    ASSERT_FALSE(r.has_value()) << "expected an error containing '" << needle << "'";
-    EXPECT_EQ(r.error().code, code) << r.error().message;
-    EXPECT_NE(r.error().message.find(needle), std::string::npos)
-        << "message '" << r.error().message << "' lacks '" << needle << "'";
-}
-
-// A per-process scratch folder, removed when the test process exits.
-std::filesystem::path scratch_root() {
-    struct root {
-        std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                     ("prism_hf_test_" + std::to_string(::getpid()));
-        ~root() {
-            std::error_code ec;
-            std::filesystem::remove_all(path, ec);
-        }
-    };
-    static const root r;
-    return r.path;
-}
-
 std::string temp_dir(const std::string& name) {
-    auto dir = scratch_root() / name;
-    std::filesystem::create_directories(dir);
-    return dir.string();
+    return prism::test::process_temp_dir().subdir(name);
 }
 
 TEST(hf_config, parses_tied_gqa_config) {
@@ -210,60 +188,9 @@ TEST(hf_config, load_reports_missing_file) {
 
 // ---- export -----------------------------------------------------------------------------
 
-// A small random Llama in GGUF naming and adjacent-pair layout; owns its buffers.
-struct tiny_model {
-    prism::model_source m;
-    std::vector<std::shared_ptr<std::vector<float>>> buffers;
-
-    void add(const std::string& name, std::vector<int64_t> ne, std::mt19937& rng) {
-        auto buf = std::make_shared<std::vector<float>>();
-        int64_t n = 1;
-        for (int64_t d : ne) n *= d;
-        std::uniform_real_distribution<float> dist(-1.f, 1.f);
-        for (int64_t i = 0; i < n; ++i) buf->push_back(dist(rng));
-        prism::tensor_view v;
-        v.name = name;
-        v.n_dims = static_cast<uint32_t>(ne.size());
-        for (size_t i = 0; i < ne.size(); ++i) v.ne[i] = ne[i];
-        v.data = buf->data();
-        v.nbytes = buf->size() * sizeof(float);
-        m.tensors[name] = v;
-        buffers.push_back(buf);
-    }
-};
-
 tiny_model make_tiny(bool with_output) {
-    std::mt19937 rng(42);
-    tiny_model t;
-    auto& hp = t.m.hparams;
-    hp = {.n_vocab = 10,
-          .n_ctx_train = 32,
-          .n_embd = 16,
-          .n_ff = 24,
-          .n_layer = 2,
-          .n_head = 4,
-          .n_head_kv = 2,
-          .n_rot = 4,
-          .rms_norm_eps = 1e-5f,
-          .rope_theta = 10000.f,
-          .rope = rope_layout::adjacent_pairs,
-          .tied_output = !with_output};
-    t.add("token_embd.weight", {16, 10}, rng);
-    t.add("output_norm.weight", {16}, rng);
-    if (with_output) t.add("output.weight", {16, 10}, rng);
-    for (int l = 0; l < 2; ++l) {
-        const std::string b = "blk." + std::to_string(l) + ".";
-        t.add(b + "attn_norm.weight", {16}, rng);
-        t.add(b + "ffn_norm.weight", {16}, rng);
-        t.add(b + "attn_q.weight", {16, 16}, rng);
-        t.add(b + "attn_k.weight", {16, 8}, rng);
-        t.add(b + "attn_v.weight", {16, 8}, rng);
-        t.add(b + "attn_output.weight", {16, 16}, rng);
-        t.add(b + "ffn_gate.weight", {16, 24}, rng);
-        t.add(b + "ffn_up.weight", {16, 24}, rng);
-        t.add(b + "ffn_down.weight", {24, 16}, rng);
-    }
-    return t;
+    return prism::test::make_tiny_model(
+        {.n_vocab = 10, .n_ctx_train = 32, .with_output = with_output, .seed = 42});
 }
 
 // y = W x for a row-major [rows, n_in] matrix.

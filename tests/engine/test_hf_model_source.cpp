@@ -8,17 +8,17 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <random>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
+#include "expect_error.h"
 #include "prism/hf_config.h"
 #include "prism/model_source.h"
 #include "prism/safetensors.h"
 #include "prism/tokenizer.h"
 #include "test_paths.h"
+#include "test_util.h"
+#include "tiny_model.h"
 
 namespace {
 
@@ -26,93 +26,17 @@ namespace fs = std::filesystem;
 using prism::errc;
 using prism::rope_layout;
 using prism::kernels::ggml_type;
-
-// A per-process scratch folder, removed when the test process exits.
-std::filesystem::path scratch_root() {
-    struct root {
-        std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                     ("prism_hfms_test_" + std::to_string(::getpid()));
-        ~root() {
-            std::error_code ec;
-            std::filesystem::remove_all(path, ec);
-        }
-    };
-    static const root r;
-    return r.path;
-}
+using prism::test::expect_error;
+using prism::test::tiny_model;
+using prism::test::write_file;
 
 std::string temp_dir(const std::string& name) {
-    auto dir = scratch_root() / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir.string();
+    return prism::test::process_temp_dir().subdir(name);
 }
-
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream(path, std::ios::binary) << text;
-}
-
-// A small random Llama in GGUF naming and adjacent-pair layout; owns its buffers.
-struct tiny_model {
-    prism::model_source m;
-    std::vector<std::shared_ptr<std::vector<float>>> buffers;
-
-    void add(const std::string& name, std::vector<int64_t> ne, std::mt19937& rng) {
-        auto buf = std::make_shared<std::vector<float>>();
-        int64_t n = 1;
-        for (int64_t d : ne) n *= d;
-        std::uniform_real_distribution<float> dist(-1.f, 1.f);
-        for (int64_t i = 0; i < n; ++i) buf->push_back(dist(rng));
-        prism::tensor_view v;
-        v.name = name;
-        v.n_dims = static_cast<uint32_t>(ne.size());
-        for (size_t i = 0; i < ne.size(); ++i) v.ne[i] = ne[i];
-        v.data = buf->data();
-        v.nbytes = buf->size() * sizeof(float);
-        m.tensors[name] = v;
-        buffers.push_back(buf);
-    }
-};
 
 tiny_model make_tiny(bool with_output) {
-    std::mt19937 rng(1234);
-    tiny_model t;
-    t.m.hparams = {.n_vocab = 512,
-                   .n_ctx_train = 64,
-                   .n_embd = 16,
-                   .n_ff = 24,
-                   .n_layer = 2,
-                   .n_head = 4,
-                   .n_head_kv = 2,
-                   .n_rot = 4,
-                   .rms_norm_eps = 1e-5f,
-                   .rope_theta = 10000.f,
-                   .rope = rope_layout::adjacent_pairs,
-                   .tied_output = !with_output};
-    t.add("token_embd.weight", {16, 512}, rng);
-    t.add("output_norm.weight", {16}, rng);
-    if (with_output) t.add("output.weight", {16, 512}, rng);
-    for (int l = 0; l < 2; ++l) {
-        const std::string b = "blk." + std::to_string(l) + ".";
-        t.add(b + "attn_norm.weight", {16}, rng);
-        t.add(b + "ffn_norm.weight", {16}, rng);
-        t.add(b + "attn_q.weight", {16, 16}, rng);
-        t.add(b + "attn_k.weight", {16, 8}, rng);
-        t.add(b + "attn_v.weight", {16, 8}, rng);
-        t.add(b + "attn_output.weight", {16, 16}, rng);
-        t.add(b + "ffn_gate.weight", {16, 24}, rng);
-        t.add(b + "ffn_up.weight", {16, 24}, rng);
-        t.add(b + "ffn_down.weight", {24, 16}, rng);
-    }
-    return t;
-}
-
-void expect_error(const prism::result<prism::model_source>& r, errc code,
-                  const std::string& needle) {
-    ASSERT_FALSE(r.has_value()) << "expected an error containing '" << needle << "'";
-    EXPECT_EQ(r.error().code, code) << r.error().message;
-    EXPECT_NE(r.error().message.find(needle), std::string::npos)
-        << "message '" << r.error().message << "' lacks '" << needle << "'";
+    return prism::test::make_tiny_model(
+        {.n_vocab = 512, .n_ctx_train = 64, .with_output = with_output, .seed = 1234});
 }
 
 TEST(hf_model_source, reads_exported_folder_in_gguf_naming) {
@@ -176,7 +100,7 @@ TEST(hf_model_source, sharded_folder_with_index) {
     }
     ASSERT_TRUE(a.write(dir + "/model-00001-of-00002.safetensors"));
     ASSERT_TRUE(b.write(dir + "/model-00002-of-00002.safetensors"));
-    write_text(dir + "/model.safetensors.index.json",
+    write_file(dir + "/model.safetensors.index.json",
                "{\"metadata\": {\"total_size\": 1}, \"weight_map\": {" + map + "}}");
     auto m = prism::model_source_from_hf(dir);
     ASSERT_TRUE(m) << m.error().message;
@@ -184,11 +108,11 @@ TEST(hf_model_source, sharded_folder_with_index) {
     EXPECT_EQ(m->owners.size(), 2u);
 
     // An index entry whose shard lacks the tensor.
-    write_text(dir + "/model.safetensors.index.json",
+    write_file(dir + "/model.safetensors.index.json",
                "{\"weight_map\": {\"model.norm.weight\": \"model-00002-of-00002.safetensors\"}}");
     expect_error(prism::model_source_from_hf(dir), errc::format, "model.norm.weight");
     // A shard path outside the folder.
-    write_text(dir + "/model.safetensors.index.json",
+    write_file(dir + "/model.safetensors.index.json",
                "{\"weight_map\": {\"model.norm.weight\": \"../export/model.safetensors\"}}");
     expect_error(prism::model_source_from_hf(dir), errc::format, "outside the folder");
 }
@@ -216,7 +140,7 @@ TEST(hf_model_source, rejects_bad_folders) {
     expect_error(prism::model_source_from_hf(empty), errc::format, "no *.safetensors");
 
     // Git LFS pointer in place of the weights.
-    write_text(empty + "/model.safetensors",
+    write_file(empty + "/model.safetensors",
                "version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 100\n");
     expect_error(prism::model_source_from_hf(empty), errc::format, "Git LFS pointer");
 

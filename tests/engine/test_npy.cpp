@@ -6,36 +6,19 @@
 #include <filesystem>
 #include <random>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
+#include "expect_error.h"
 #include "prism/npy.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace {
 
 using prism::errc;
+using prism::test::expect_error;
+using prism::test::process_temp_dir;
 namespace npy = prism::npy;
-
-// A per-process scratch folder, removed when the test process exits.
-std::filesystem::path scratch_root() {
-    struct root {
-        std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                     ("prism_npy_test_" + std::to_string(::getpid()));
-        ~root() {
-            std::error_code ec;
-            std::filesystem::remove_all(path, ec);
-        }
-    };
-    static const root r;
-    return r.path;
-}
-
-std::string temp_file(const std::string& name) {
-    auto dir = scratch_root();
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
 
 // A version 1.0 file with the given header text (padding/newline added) and data bytes.
 std::vector<uint8_t> make_npy(const std::string& dict, size_t data_bytes, int major = 1) {
@@ -49,13 +32,6 @@ std::vector<uint8_t> make_npy(const std::string& dict, size_t data_bytes, int ma
     out.insert(out.end(), header.begin(), header.end());
     out.resize(out.size() + data_bytes, 0);
     return out;
-}
-
-void expect_error(const prism::result<npy::array>& r, errc code, const std::string& needle) {
-    ASSERT_FALSE(r.has_value()) << "expected an error containing '" << needle << "'";
-    EXPECT_EQ(r.error().code, code) << r.error().message;
-    EXPECT_NE(r.error().message.find(needle), std::string::npos)
-        << "message '" << r.error().message << "' lacks '" << needle << "'";
 }
 
 TEST(npy, reads_reference_tokens) {
@@ -89,7 +65,7 @@ TEST(npy, reads_reference_logits_and_attention) {
 TEST(npy, round_trip_f32_and_i32) {
     const std::vector<float> v{1.5f, -2.f, 0.f, 3.25f, 1e-3f, 7.f};
     const int64_t shape[] = {2, 3};
-    const std::string path = temp_file("a.npy");
+    const std::string path = process_temp_dir().file("a.npy");
     ASSERT_TRUE(npy::save_f32(path, shape, v.data()));
     EXPECT_EQ(std::filesystem::file_size(path) % 64, 24u);  // 64-byte aligned header + 24 B
     auto a = npy::load(path);
@@ -199,7 +175,7 @@ TEST(npy, missing_file_is_io_error) {
 TEST(npy, mutated_files_are_rejected_or_consistent) {
     const int64_t shape[] = {3, 4};
     const std::vector<float> v(12, 1.f);
-    const std::string path = temp_file("m.npy");
+    const std::string path = process_temp_dir().file("m.npy");
     ASSERT_TRUE(npy::save_f32(path, shape, v.data()));
     auto good = npy::load(path);
     ASSERT_TRUE(good);

@@ -7,16 +7,19 @@
 #include <fstream>
 #include <random>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
+#include "expect_error.h"
 #include "prism/safetensors.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace {
 
 using prism::errc;
 using prism::kernels::ggml_type;
+using prism::test::expect_error;
+using prism::test::process_temp_dir;
 namespace st = prism::safetensors;
 
 // 8-byte little-endian length + header text + data bytes.
@@ -34,33 +37,6 @@ prism::result<st::file> parse(const std::vector<uint8_t>& bytes) {
     return st::file::parse(bytes, nullptr, "test.safetensors");
 }
 
-void expect_error(const prism::result<st::file>& r, errc code, const std::string& needle) {
-    ASSERT_FALSE(r.has_value()) << "expected an error containing '" << needle << "'";
-    EXPECT_EQ(r.error().code, code) << r.error().message;
-    EXPECT_NE(r.error().message.find(needle), std::string::npos)
-        << "message '" << r.error().message << "' lacks '" << needle << "'";
-}
-
-// A per-process scratch folder, removed when the test process exits.
-std::filesystem::path scratch_root() {
-    struct root {
-        std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                     ("prism_st_test_" + std::to_string(::getpid()));
-        ~root() {
-            std::error_code ec;
-            std::filesystem::remove_all(path, ec);
-        }
-    };
-    static const root r;
-    return r.path;
-}
-
-std::string temp_dir() {
-    auto dir = scratch_root();
-    std::filesystem::create_directories(dir);
-    return dir.string();
-}
-
 TEST(safetensors, round_trip_f32_f16_bf16_and_metadata) {
     const std::vector<float> a{1.f, -2.f, 3.5f, 4.f, 5.f, 6.f};
     const std::vector<uint16_t> b{prism::kernels::fp32_to_fp16(0.5f),
@@ -76,7 +52,7 @@ TEST(safetensors, round_trip_f32_f16_bf16_and_metadata) {
     w.set_metadata("format", "pt2");  // replaces
     w.set_metadata("author", "prism");
 
-    const std::string path = temp_dir() + "/round.safetensors";
+    const std::string path = process_temp_dir().file("round.safetensors");
     ASSERT_TRUE(w.write(path));
     auto f = st::file::open(path);
     ASSERT_TRUE(f) << f.error().message;
@@ -122,7 +98,7 @@ TEST(safetensors, views_outlive_the_file_object_through_owner) {
     const float v[2] = {1.f, 2.f};
     st::writer w;
     ASSERT_TRUE(w.add_tensor("x", ggml_type::f32, {2}, v, 8));
-    const std::string path = temp_dir() + "/owner.safetensors";
+    const std::string path = process_temp_dir().file("owner.safetensors");
     ASSERT_TRUE(w.write(path));
     std::shared_ptr<const void> keep;
     const uint8_t* data = nullptr;
@@ -236,7 +212,7 @@ TEST(safetensors, rejects_git_lfs_pointer) {
         "version https://git-lfs.github.com/spec/v1\n"
         "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
         "size 13489\n";
-    const std::string path = temp_dir() + "/model.safetensors";
+    const std::string path = process_temp_dir().file("model.safetensors");
     std::ofstream(path, std::ios::binary) << ptr;
     auto r = st::file::open(path);
     expect_error(r, errc::format, "Git LFS pointer");
