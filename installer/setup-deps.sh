@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-    cmake ninja-build g++ pkg-config git
+    cmake ninja-build g++ pkg-config git clang-format
     libgtest-dev libgmock-dev libbenchmark-dev
     nlohmann-json3-dev libpcre2-dev libsentencepiece-dev libcli11-dev
 )

@@ -30,7 +30,8 @@ uint64_t random_seed() {
 command_fn add_generate(CLI::App& app) {
     auto o = std::make_shared<generate_options>();
     auto& s = o->gen.sampling;
-    app.add_option("--model,-m", o->model, "model file or HF folder (default: bundled stories260K)");
+    app.add_option("--model,-m", o->model,
+                   "model file or HF folder (default: bundled stories260K)");
     app.add_option("--tokenizer", o->tokenizer, "tokenizer file (llama2.c .bin, .model, .gguf)");
     app.add_option("--prompt,-p", o->gen.prompt, "prompt text (default: empty, BOS only)");
     app.add_option("-n,--n-predict", o->gen.n_predict, "tokens to generate (-1: until EOS)")
@@ -78,8 +79,9 @@ command_fn add_generate(CLI::App& app) {
                      "%.1f tokens/s; ttft %.2f ms; stop: %s\n",
                      res->prompt_tokens.size(), t.prompt_ms,
                      t.prompt_tokens_per_s(static_cast<int64_t>(res->prompt_tokens.size())),
-                     res->tokens.size(), t.gen_tokens_per_s(static_cast<int64_t>(res->tokens.size())),
-                     t.ttft_ms, std::string(stop_reason_name(res->reason)).c_str());
+                     res->tokens.size(),
+                     t.gen_tokens_per_s(static_cast<int64_t>(res->tokens.size())), t.ttft_ms,
+                     std::string(stop_reason_name(res->reason)).c_str());
         return 0;
     };
 }

@@ -25,22 +25,24 @@ command_fn add_info(CLI::App& app) {
         std::printf("model:          %s\nformat:         %s\nname:           %s\n", path.c_str(),
                     src.format.c_str(), src.name.c_str());
         std::printf("architecture:   llama\n");
-        std::printf("n_vocab:        %d\nn_ctx_train:    %d\nn_embd:         %d\nn_ff:           %d\n"
-                    "n_layer:        %d\nn_head:         %d\nn_head_kv:      %d\nhead_dim:       %d\n"
-                    "n_rot:          %d\nrms_norm_eps:   %g\nrope_theta:     %g\nrope_layout:    %s\n"
-                    "tied_output:    %s\n",
-                    hp.n_vocab, hp.n_ctx_train, hp.n_embd, hp.n_ff, hp.n_layer, hp.n_head, hp.n_head_kv,
-                    hp.head_dim(), hp.n_rot, hp.rms_norm_eps, hp.rope_theta,
-                    hp.rope == rope_layout::adjacent_pairs ? "adjacent_pairs" : "rotate_half",
-                    hp.tied_output ? "yes" : "no");
+        std::printf(
+            "n_vocab:        %d\nn_ctx_train:    %d\nn_embd:         %d\nn_ff:           %d\n"
+            "n_layer:        %d\nn_head:         %d\nn_head_kv:      %d\nhead_dim:       %d\n"
+            "n_rot:          %d\nrms_norm_eps:   %g\nrope_theta:     %g\nrope_layout:    %s\n"
+            "tied_output:    %s\n",
+            hp.n_vocab, hp.n_ctx_train, hp.n_embd, hp.n_ff, hp.n_layer, hp.n_head, hp.n_head_kv,
+            hp.head_dim(), hp.n_rot, hp.rms_norm_eps, hp.rope_theta,
+            hp.rope == rope_layout::adjacent_pairs ? "adjacent_pairs" : "rotate_half",
+            hp.tied_output ? "yes" : "no");
         const auto& v = m.vocab();
-        std::printf("tokenizer:      %s, %d tokens, bos %d, eos %d\n", std::string(v.kind()).c_str(),
-                    v.n_vocab(), v.bos_id(), v.eos_id());
+        std::printf("tokenizer:      %s, %d tokens, bos %d, eos %d\n",
+                    std::string(v.kind()).c_str(), v.n_vocab(), v.bos_id(), v.eos_id());
         std::printf("parameters:     %lld (%.3f M), %zu bytes of weights\n",
                     static_cast<long long>(m.n_params()), m.n_params() / 1e6, m.n_bytes());
         if (*show_meta) {
             std::printf("\nmetadata:\n");
-            for (const auto& [k, val] : src.metadata) std::printf("  %-40s %s\n", k.c_str(), val.c_str());
+            for (const auto& [k, val] : src.metadata)
+                std::printf("  %-40s %s\n", k.c_str(), val.c_str());
         }
         std::printf("\n%-32s %-6s %-22s %12s\n", "tensor", "dtype", "shape", "bytes");
         for (const auto& [name, t] : src.tensors) {

@@ -26,7 +26,8 @@ result<std::shared_ptr<const tokenizer>> load_vocab(const tokenize_options& o) {
     auto src = model_source_load(path);
     if (!src) return std::unexpected(src.error());
     if (!src->vocab)
-        return std::unexpected(error{errc::format, "'" + path + "' has no tokenizer: pass --tokenizer"});
+        return std::unexpected(
+            error{errc::format, "'" + path + "' has no tokenizer: pass --tokenizer"});
     return src->vocab;
 }
 
@@ -44,7 +45,8 @@ command_fn add_tokenize(CLI::App& app) {
     app.add_flag("--json", o->json, "print one JSON array");
 
     return [o, prompt, file]() -> int {
-        if (prompt->count() == 0 && file->count() == 0) return report("give --prompt TEXT or --file F");
+        if (prompt->count() == 0 && file->count() == 0)
+            return report("give --prompt TEXT or --file F");
         std::string text = o->prompt;
         if (file->count() > 0) {
             std::ifstream in(o->file, std::ios::binary);
@@ -55,7 +57,8 @@ command_fn add_tokenize(CLI::App& app) {
         }
         auto vocab = load_vocab(*o);
         if (!vocab) return report(vocab.error());
-        const auto ids = (*vocab)->encode(text, {.add_bos = !o->no_bos, .parse_special = o->special});
+        const auto ids =
+            (*vocab)->encode(text, {.add_bos = !o->no_bos, .parse_special = o->special});
         std::string out = o->json ? "[" : "";
         for (size_t i = 0; i < ids.size(); ++i)
             out += (i ? (o->json ? ", " : " ") : "") + std::to_string(ids[i]);

@@ -9,11 +9,16 @@ namespace prism {
 
 std::string_view stop_reason_name(stop_reason r) {
     switch (r) {
-    case stop_reason::n_predict: return "length";
-    case stop_reason::eos: return "eos";
-    case stop_reason::stop_string: return "stop";
-    case stop_reason::context_full: return "context_full";
-    case stop_reason::cancelled: return "cancelled";
+    case stop_reason::n_predict:
+        return "length";
+    case stop_reason::eos:
+        return "eos";
+    case stop_reason::stop_string:
+        return "stop";
+    case stop_reason::context_full:
+        return "context_full";
+    case stop_reason::cancelled:
+        return "cancelled";
     }
     return "unknown";
 }
@@ -50,7 +55,8 @@ result<generate_result> generate(llama_context& ctx, const generate_params& p,
         const tokenizer& vocab = ctx.model().vocab();
         generate_result r;
         const auto t_start = clock::now();
-        r.prompt_tokens = vocab.encode(p.prompt, {.add_bos = p.add_bos, .parse_special = p.parse_special});
+        r.prompt_tokens =
+            vocab.encode(p.prompt, {.add_bos = p.add_bos, .parse_special = p.parse_special});
         check(!r.prompt_tokens.empty(), "the prompt is empty and the vocabulary has no BOS token");
         check(static_cast<int64_t>(r.prompt_tokens.size()) < ctx.n_ctx(),
               "the prompt has " + std::to_string(r.prompt_tokens.size()) +
@@ -58,7 +64,8 @@ result<generate_result> generate(llama_context& ctx, const generate_params& p,
 
         auto emit = [&](generate_event ev) { return !on_event || on_event(ev); };
         bool cancelled = false;
-        detokenizer_stream detok(vocab, !r.prompt_tokens.empty() && r.prompt_tokens[0] == vocab.bos_id());
+        detokenizer_stream detok(vocab,
+                                 !r.prompt_tokens.empty() && r.prompt_tokens[0] == vocab.bos_id());
         for (int32_t id : r.prompt_tokens) r.prompt_text += detok.push(id);
         if (!r.prompt_text.empty())
             cancelled = !emit({r.prompt_tokens.back(), r.prompt_text, true});
@@ -70,8 +77,10 @@ result<generate_result> generate(llama_context& ctx, const generate_params& p,
         for (int32_t i0 = 0; i0 < n_prompt && !cancelled; i0 += p.n_batch) {
             batch.clear();
             const int32_t i1 = std::min(n_prompt, i0 + p.n_batch);
-            for (int32_t i = i0; i < i1; ++i) batch.add(r.prompt_tokens[i], i, p.seq_id, i == n_prompt - 1);
-            if (auto ok = ctx.decode(batch); !ok) throw engine_error(ok.error().code, ok.error().message);
+            for (int32_t i = i0; i < i1; ++i)
+                batch.add(r.prompt_tokens[i], i, p.seq_id, i == n_prompt - 1);
+            if (auto ok = ctx.decode(batch); !ok)
+                throw engine_error(ok.error().code, ok.error().message);
         }
         r.timings.prompt_ms = ms_since(t_start);
 
@@ -113,14 +122,17 @@ result<generate_result> generate(llama_context& ctx, const generate_params& p,
             if (cancelled || (p.n_predict >= 0 && n_done >= p.n_predict)) break;
             batch.clear();
             batch.add(id, static_cast<int32_t>(history.size()) - 1, p.seq_id, true);
-            if (auto ok = ctx.decode(batch); !ok) throw engine_error(ok.error().code, ok.error().message);
+            if (auto ok = ctx.decode(batch); !ok)
+                throw engine_error(ok.error().code, ok.error().message);
         }
         if (cancelled) {
             r.reason = stop_reason::cancelled;
         } else if (r.reason != stop_reason::stop_string) {
             std::string tail = stops.push(detok.flush());
-            if (!stops.stopped()) tail += stops.flush();
-            else r.reason = stop_reason::stop_string;
+            if (!stops.stopped())
+                tail += stops.flush();
+            else
+                r.reason = stop_reason::stop_string;
             if (!tail.empty()) {
                 r.text += tail;
                 emit({-1, std::move(tail), false});

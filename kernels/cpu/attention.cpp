@@ -9,17 +9,17 @@
 
 namespace prism::kernels {
 
-void attention_row(const float* q, const float* k, const float* v, int64_t kv_stride,
-                   int64_t n_kv, int64_t n_head, int64_t n_head_kv, int64_t head_dim,
-                   float* scores, float* out, float* probs_out) {
+void attention_row(const float* q, const float* k, const float* v, int64_t kv_stride, int64_t n_kv,
+                   int64_t n_head, int64_t n_head_kv, int64_t head_dim, float* scores, float* out,
+                   float* probs_out) {
     const int64_t group = n_head / n_head_kv;
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     for (int64_t h = 0; h < n_head; ++h) {
         const int64_t kvh = h / group;
         const float* qh = q + h * head_dim;
         for (int64_t p = 0; p < n_kv; ++p)
-            scores[p] = dot_row(ggml_type::f32, k + p * kv_stride + kvh * head_dim, qh, head_dim) *
-                        scale;
+            scores[p] =
+                dot_row(ggml_type::f32, k + p * kv_stride + kvh * head_dim, qh, head_dim) * scale;
         softmax(scores, n_kv);
         if (probs_out) {
             for (int64_t p = 0; p < n_kv; ++p) probs_out[h * n_kv + p] = scores[p];

@@ -65,7 +65,8 @@ PRISM_AVX2 float dot_f32_avx2(const float* w, const float* x, int64_t n) {
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
         a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
     }
-    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
     float acc = hsum(_mm256_add_ps(a0, a1));
     for (; i < n; ++i) acc += w[i] * x[i];
     return acc;
@@ -76,7 +77,8 @@ PRISM_AVX2 float dot_f16_avx2(const uint16_t* w, const float* x, int64_t n) {
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
         const __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
-        const __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 8)));
+        const __m256 w1 =
+            _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 8)));
         a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + i), a0);
         a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + i + 8), a1);
     }
@@ -123,7 +125,8 @@ PRISM_AVX2 float dot_q4_0_avx2(const block_q4_0* b, const float* x, int64_t n) {
         __m256 s = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), _mm256_loadu_ps(x));
         s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))),
                             _mm256_loadu_ps(x + 8), s);
-        s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), _mm256_loadu_ps(x + 16), s);
+        s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), _mm256_loadu_ps(x + 16),
+                            s);
         s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))),
                             _mm256_loadu_ps(x + 24), s);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(b[i].d)), s, acc);
@@ -138,12 +141,18 @@ float dot_row(ggml_type t, const void* w, const float* x, int64_t n) {
 #ifdef PRISM_X86
     if (cpu_has_avx2()) {
         switch (t) {
-        case ggml_type::f32: return dot_f32_avx2(static_cast<const float*>(w), x, n);
-        case ggml_type::f16: return dot_f16_avx2(static_cast<const uint16_t*>(w), x, n);
-        case ggml_type::bf16: return dot_bf16_avx2(static_cast<const uint16_t*>(w), x, n);
-        case ggml_type::q8_0: return dot_q8_0_avx2(static_cast<const block_q8_0*>(w), x, n);
-        case ggml_type::q4_0: return dot_q4_0_avx2(static_cast<const block_q4_0*>(w), x, n);
-        default: break;
+        case ggml_type::f32:
+            return dot_f32_avx2(static_cast<const float*>(w), x, n);
+        case ggml_type::f16:
+            return dot_f16_avx2(static_cast<const uint16_t*>(w), x, n);
+        case ggml_type::bf16:
+            return dot_bf16_avx2(static_cast<const uint16_t*>(w), x, n);
+        case ggml_type::q8_0:
+            return dot_q8_0_avx2(static_cast<const block_q8_0*>(w), x, n);
+        case ggml_type::q4_0:
+            return dot_q4_0_avx2(static_cast<const block_q4_0*>(w), x, n);
+        default:
+            break;
         }
     }
 #endif

@@ -21,26 +21,16 @@ struct entry {
 };
 
 constexpr std::array<entry, 20> table{{
-    {0, {"f32", 1, 4, true}},
-    {1, {"f16", 1, 2, true}},
-    {2, {"q4_0", 32, 18, true}},
-    {3, {"q4_1", 32, 20, false}},
-    {6, {"q5_0", 32, 22, false}},
-    {7, {"q5_1", 32, 24, false}},
-    {8, {"q8_0", 32, 34, true}},
-    {9, {"q8_1", 32, 36, false}},
-    {10, {"q2_k", 256, 84, false}},
-    {11, {"q3_k", 256, 110, false}},
-    {12, {"q4_k", 256, 144, false}},
-    {13, {"q5_k", 256, 176, false}},
-    {14, {"q6_k", 256, 210, false}},
-    {15, {"q8_k", 256, 292, false}},
-    {24, {"i8", 1, 1, false}},
-    {25, {"i16", 1, 2, false}},
-    {26, {"i32", 1, 4, false}},
-    {27, {"i64", 1, 8, false}},
-    {28, {"f64", 1, 8, false}},
-    {30, {"bf16", 1, 2, true}},
+    {0, {"f32", 1, 4, true}},        {1, {"f16", 1, 2, true}},
+    {2, {"q4_0", 32, 18, true}},     {3, {"q4_1", 32, 20, false}},
+    {6, {"q5_0", 32, 22, false}},    {7, {"q5_1", 32, 24, false}},
+    {8, {"q8_0", 32, 34, true}},     {9, {"q8_1", 32, 36, false}},
+    {10, {"q2_k", 256, 84, false}},  {11, {"q3_k", 256, 110, false}},
+    {12, {"q4_k", 256, 144, false}}, {13, {"q5_k", 256, 176, false}},
+    {14, {"q6_k", 256, 210, false}}, {15, {"q8_k", 256, 292, false}},
+    {24, {"i8", 1, 1, false}},       {25, {"i16", 1, 2, false}},
+    {26, {"i32", 1, 4, false}},      {27, {"i64", 1, 8, false}},
+    {28, {"f64", 1, 8, false}},      {30, {"bf16", 1, 2, true}},
 }};
 
 }  // namespace
@@ -57,7 +47,9 @@ type_traits type_info(ggml_type t) {
     return *info;
 }
 
-std::string_view type_name(ggml_type t) { return type_info(t).name; }
+std::string_view type_name(ggml_type t) {
+    return type_info(t).name;
+}
 
 size_t row_size(ggml_type t, int64_t n) {
     const auto tr = type_info(t);
@@ -90,7 +82,7 @@ uint16_t fp32_to_fp16(float f) {
     const uint32_t x = std::bit_cast<uint32_t>(f);
     const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
     const uint32_t abs = x & 0x7fffffffu;
-    if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);  // NaN
+    if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);   // NaN
     if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow -> inf
     if (abs < 0x38800000u) {                                               // subnormal or zero
         // Scale so the half subnormal unit becomes 1.0, then round to nearest even.
@@ -102,7 +94,9 @@ uint16_t fp32_to_fp16(float f) {
     return static_cast<uint16_t>(sign | (((mant_round - 0x38000000u) >> 13) & 0x7fffu));
 }
 
-float bf16_to_fp32(uint16_t h) { return std::bit_cast<float>(static_cast<uint32_t>(h) << 16); }
+float bf16_to_fp32(uint16_t h) {
+    return std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
+}
 
 uint16_t fp32_to_bf16(float f) {
     const uint32_t x = std::bit_cast<uint32_t>(f);

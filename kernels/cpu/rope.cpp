@@ -14,8 +14,9 @@ void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t
     const int64_t half = n_rot / 2;
     for (int64_t t = 0; t < n_tokens; ++t) {
         for (int64_t i = 0; i < half; ++i) {
-            const double freq = std::pow(static_cast<double>(theta),
-                                         -2.0 * static_cast<double>(i) / static_cast<double>(n_rot));
+            const double freq =
+                std::pow(static_cast<double>(theta),
+                         -2.0 * static_cast<double>(i) / static_cast<double>(n_rot));
             const double angle = static_cast<double>(pos[t]) * freq;
             const auto c = static_cast<float>(std::cos(angle));
             const auto s = static_cast<float>(std::sin(angle));

@@ -1,7 +1,7 @@
 // Numerically stable softmax: subtract the row maximum, exponentiate, normalize.
 // A row of all -inf (fully masked) yields zeros rather than NaN.
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "prism/kernels/cpu_ops.h"

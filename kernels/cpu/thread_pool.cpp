@@ -9,7 +9,8 @@
 namespace prism::kernels {
 
 thread_pool::thread_pool(int n_threads) {
-    if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (n_threads <= 0)
+        n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (int i = 1; i < n_threads; ++i) m_workers.emplace_back([this, i] { worker_loop(i); });
 }
 

@@ -15,8 +15,8 @@ static void bm_matmul(benchmark::State& state) {
     const int64_t n_tokens = state.range(1), n_in = 2048, n_out = 2048;
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> d(-1, 1);
-    std::vector<float> wf(static_cast<size_t>(n_in * n_out)), x(static_cast<size_t>(n_in * n_tokens)),
-        y(static_cast<size_t>(n_out * n_tokens));
+    std::vector<float> wf(static_cast<size_t>(n_in * n_out)),
+        x(static_cast<size_t>(n_in * n_tokens)), y(static_cast<size_t>(n_out * n_tokens));
     for (auto& v : wf) v = d(rng);
     for (auto& v : x) v = d(rng);
     std::vector<uint8_t> w(row_size(type, n_in) * n_out);
@@ -29,12 +29,10 @@ static void bm_matmul(benchmark::State& state) {
     state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n_in * n_out * n_tokens,
                                                    benchmark::Counter::kIsIterationInvariantRate,
                                                    benchmark::Counter::kIs1000);
-    state.counters["weight_GB/s"] = benchmark::Counter(static_cast<double>(w.size()),
-                                                       benchmark::Counter::kIsIterationInvariantRate,
-                                                       benchmark::Counter::kIs1000);
+    state.counters["weight_GB/s"] = benchmark::Counter(
+        static_cast<double>(w.size()), benchmark::Counter::kIsIterationInvariantRate,
+        benchmark::Counter::kIs1000);
     state.SetLabel(std::string(type_name(type)));
 }
 
-BENCHMARK(bm_matmul)
-    ->ArgsProduct({{0, 1, 30, 8, 2}, {1, 32}})
-    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(bm_matmul)->ArgsProduct({{0, 1, 30, 8, 2}, {1, 32}})->Unit(benchmark::kMicrosecond);

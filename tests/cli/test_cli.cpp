@@ -36,8 +36,9 @@ TEST(cli_generate, default_model_greedy_prints_llama2c_reference) {
 }
 
 TEST(cli_generate, llama2c_checkpoint_and_tokenizer) {
-    const auto r = prism_cli("generate --model " + test::sh_quote(test::stories_bin()) + " --tokenizer " +
-                             test::sh_quote(test::stories_tok()) + " --temp 0 -n 200");
+    const auto r =
+        prism_cli("generate --model " + test::sh_quote(test::stories_bin()) + " --tokenizer " +
+                  test::sh_quote(test::stories_tok()) + " --temp 0 -n 200");
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, reference_text("test_all_n200.txt") + "\n");
 }
@@ -63,7 +64,8 @@ TEST(cli_generate, bad_arguments_give_one_line_errors) {
     expect_one_line_error(prism_cli("generate --top-p 0"), "top_p");
     expect_one_line_error(prism_cli("generate --temp -1"), "temp");
     expect_one_line_error(prism_cli("generate --top-k abc"), "top-k");
-    expect_one_line_error(prism_cli("generate --model /nonexistent/model.gguf"), "/nonexistent/model.gguf");
+    expect_one_line_error(prism_cli("generate --model /nonexistent/model.gguf"),
+                          "/nonexistent/model.gguf");
     expect_one_line_error(prism_cli("generate --threads 0"), "threads");
     expect_one_line_error(prism_cli("frobnicate"), "frobnicate");
 }
@@ -86,9 +88,10 @@ TEST(cli_tokenize, ids_and_json_and_vocab_only_gguf) {
     EXPECT_EQ(r.out, "1 403 407 261 378\n");
     r = prism_cli("tokenize --prompt 'Once upon a time' --json --no-bos");
     EXPECT_EQ(r.out, "[403, 407, 261, 378]\n");
-    r = prism_cli("tokenize --no-bos --model " +
-                  test::sh_quote(test::shared_path("models/llama.cpp-vocab/ggml-vocab-llama-spm.gguf")) +
-                  " --prompt 'Hello world'");
+    r = prism_cli(
+        "tokenize --no-bos --model " +
+        test::sh_quote(test::shared_path("models/llama.cpp-vocab/ggml-vocab-llama-spm.gguf")) +
+        " --prompt 'Hello world'");
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "15043 3186\n");
     test::temp_dir dir;
@@ -101,7 +104,8 @@ TEST(cli_tokenize, ids_and_json_and_vocab_only_gguf) {
 TEST(cli_info, describes_the_bundled_model) {
     const auto r = prism_cli("info");
     ASSERT_EQ(r.status, 0) << r.err;
-    for (const char* needle : {"format:         gguf", "n_layer:        5", "n_head_kv:      4",
-                               "token_embd.weight", "[64, 512]", "parameters:", "llama, 512 tokens"})
+    for (const char* needle :
+         {"format:         gguf", "n_layer:        5", "n_head_kv:      4", "token_embd.weight",
+          "[64, 512]", "parameters:", "llama, 512 tokens"})
         EXPECT_NE(r.out.find(needle), std::string::npos) << needle << "\n" << r.out;
 }

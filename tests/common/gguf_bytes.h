@@ -62,4 +62,4 @@ struct gguf_bytes {
     }
 };
 
-} // namespace prism::test
+}  // namespace prism::test

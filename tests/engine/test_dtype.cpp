@@ -26,8 +26,8 @@ double half_formula(uint16_t h) {
     const int e = (h >> 10) & 0x1f;
     const int m = h & 0x3ff;
     if (e == 0x1f) return m ? nan_v : sign * inf_v;
-    if (e == 0) return sign * std::ldexp(m, -24); // subnormal: m · 2^-14 / 2^10
-    return sign * std::ldexp(1024 + m, e - 25);   // (1 + m/2^10) · 2^(e-15)
+    if (e == 0) return sign * std::ldexp(m, -24);  // subnormal: m · 2^-14 / 2^10
+    return sign * std::ldexp(1024 + m, e - 25);    // (1 + m/2^10) · 2^(e-15)
 }
 
 // bfloat16: 1 sign, 8 exponent (bias 127), 7 mantissa bits.
@@ -55,7 +55,7 @@ void expect_same_float(float got, double want, const std::string& what) {
 template <class Decode>
 uint16_t nearest_code(double x, uint16_t top, double top_value, Decode decode) {
     const auto value_of = [&](uint32_t c) { return c == top ? top_value : decode(uint16_t(c)); };
-    uint32_t lo = 0, hi = top; // find the largest code with value <= x
+    uint32_t lo = 0, hi = top;  // find the largest code with value <= x
     while (lo < hi) {
         const uint32_t mid = (lo + hi + 1) / 2;
         if (value_of(mid) <= x)
@@ -99,7 +99,7 @@ uint16_t random_finite_half(std::mt19937& rng) {
     }
 }
 
-} // namespace
+}  // namespace
 
 TEST(dtype, traits_and_row_sizes) {
     EXPECT_EQ(type_info(ggml_type::q8_0).block_size, 32);
@@ -109,7 +109,7 @@ TEST(dtype, traits_and_row_sizes) {
     EXPECT_EQ(row_size(ggml_type::f16, 3), 6u);
     EXPECT_EQ(row_size(ggml_type::q6_k, 512), 420u);
     EXPECT_EQ(type_name(ggml_type::bf16), "bf16");
-    EXPECT_FALSE(type_info(uint32_t{4}).has_value()); // removed Q4_2
+    EXPECT_FALSE(type_info(uint32_t{4}).has_value());  // removed Q4_2
     EXPECT_FALSE(type_info(uint32_t{1000}).has_value());
 }
 
@@ -141,7 +141,7 @@ TEST(dtype, q8_0_dequantization_matches_the_block_layout) {
     for (int b = 0; b < n_blocks; ++b) {
         uint8_t* blk = raw.data() + b * 34;
         const uint16_t d = random_finite_half(rng);
-        blk[0] = static_cast<uint8_t>(d & 0xff); // f16 scale, little-endian
+        blk[0] = static_cast<uint8_t>(d & 0xff);  // f16 scale, little-endian
         blk[1] = static_cast<uint8_t>(d >> 8);
         for (int j = 0; j < 32; ++j) {
             const auto q = static_cast<int8_t>(rng());
@@ -185,9 +185,9 @@ TEST(dtype, fp32_to_fp16_special_values) {
     EXPECT_EQ(fp32_to_fp16(-0.0f), 0x8000);
     EXPECT_EQ(fp32_to_fp16(1.0f), 0x3c00);
     EXPECT_EQ(fp32_to_fp16(-2.0f), 0xc000);
-    EXPECT_EQ(fp32_to_fp16(65504.0f), 0x7bff); // largest finite half
-    EXPECT_EQ(fp32_to_fp16(65519.0f), 0x7bff); // below the midpoint to 2^16
-    EXPECT_EQ(fp32_to_fp16(65520.0f), 0x7c00); // midpoint: ties to even = overflow
+    EXPECT_EQ(fp32_to_fp16(65504.0f), 0x7bff);  // largest finite half
+    EXPECT_EQ(fp32_to_fp16(65519.0f), 0x7bff);  // below the midpoint to 2^16
+    EXPECT_EQ(fp32_to_fp16(65520.0f), 0x7c00);  // midpoint: ties to even = overflow
     EXPECT_EQ(fp32_to_fp16(1e10f), 0x7c00);
     EXPECT_EQ(fp32_to_fp16(-1e10f), 0xfc00);
     EXPECT_EQ(fp32_to_fp16(std::numeric_limits<float>::infinity()), 0x7c00);
@@ -196,18 +196,18 @@ TEST(dtype, fp32_to_fp16_special_values) {
     EXPECT_EQ(nan & 0x7c00, 0x7c00);
     EXPECT_NE(nan & 0x03ff, 0);
     // Subnormals.
-    EXPECT_EQ(fp32_to_fp16(std::ldexp(1.0f, -14)), 0x0400);    // smallest normal
-    EXPECT_EQ(fp32_to_fp16(std::ldexp(1023.0f, -24)), 0x03ff); // largest subnormal
-    EXPECT_EQ(fp32_to_fp16(std::ldexp(1.0f, -24)), 0x0001);    // smallest subnormal
-    EXPECT_EQ(fp32_to_fp16(std::ldexp(1.0f, -25)), 0x0000);    // tie -> even (0)
-    EXPECT_EQ(fp32_to_fp16(std::ldexp(3.0f, -25)), 0x0002);    // tie -> even (2)
-    EXPECT_EQ(fp32_to_fp16(std::ldexp(1.0f, -26)), 0x0000);    // underflow
+    EXPECT_EQ(fp32_to_fp16(std::ldexp(1.0f, -14)), 0x0400);     // smallest normal
+    EXPECT_EQ(fp32_to_fp16(std::ldexp(1023.0f, -24)), 0x03ff);  // largest subnormal
+    EXPECT_EQ(fp32_to_fp16(std::ldexp(1.0f, -24)), 0x0001);     // smallest subnormal
+    EXPECT_EQ(fp32_to_fp16(std::ldexp(1.0f, -25)), 0x0000);     // tie -> even (0)
+    EXPECT_EQ(fp32_to_fp16(std::ldexp(3.0f, -25)), 0x0002);     // tie -> even (2)
+    EXPECT_EQ(fp32_to_fp16(std::ldexp(1.0f, -26)), 0x0000);     // underflow
     EXPECT_EQ(fp32_to_fp16(-std::ldexp(1.0f, -24)), 0x8001);
     // Rounding of normals: 1 + 2^-11 is halfway between 1 and 1 + 2^-10.
     EXPECT_EQ(fp32_to_fp16(1.0f + std::ldexp(1.0f, -11)), 0x3c00);
     EXPECT_EQ(fp32_to_fp16(1.0f + std::ldexp(3.0f, -11)), 0x3c02);
     EXPECT_EQ(fp32_to_fp16(1.0f + std::ldexp(1.0f, -11) + std::ldexp(1.0f, -20)), 0x3c01);
-    EXPECT_EQ(fp32_to_fp16(2047.5f), 0x67ff + 1); // 2047.5 rounds to 2048 (even)
+    EXPECT_EQ(fp32_to_fp16(2047.5f), 0x67ff + 1);  // 2047.5 rounds to 2048 (even)
 }
 
 TEST(dtype, fp16_round_trip_is_exact_for_every_code) {
@@ -225,7 +225,7 @@ TEST(dtype, fp16_round_trip_is_exact_for_every_code) {
 TEST(dtype, fp32_to_fp16_rounds_to_nearest_even) {
     std::mt19937 rng(16);
     for (int i = 0; i < 20000; ++i) {
-        const float f = random_float(rng, -27, 17); // subnormal to overflow range
+        const float f = random_float(rng, -27, 17);  // subnormal to overflow range
         ASSERT_EQ(fp32_to_fp16(f), expected_fp16(f)) << "f = " << f;
     }
     // Exact midpoints between neighbouring halves.
@@ -247,7 +247,7 @@ TEST(dtype, fp32_to_bf16_rounds_to_nearest_even) {
         if (std::isnan(f)) continue;
         ASSERT_EQ(fp32_to_bf16(f), expected_bf16(f)) << "f = " << f;
     }
-    EXPECT_EQ(fp32_to_bf16(std::numeric_limits<float>::max()), 0x7f80); // rounds to inf
+    EXPECT_EQ(fp32_to_bf16(std::numeric_limits<float>::max()), 0x7f80);  // rounds to inf
     const uint16_t nan = fp32_to_bf16(std::numeric_limits<float>::quiet_NaN());
     EXPECT_TRUE(std::isnan(bf16_to_fp32(nan)));
     EXPECT_TRUE(std::isnan(bf16_to_fp32(fp32_to_bf16(std::bit_cast<float>(0x7f800001u)))));
@@ -266,7 +266,7 @@ TEST(dtype, q8_0_round_trip_error_is_at_most_half_a_step) {
     for (int b = 0; b < n / 32; ++b) {
         float amax = 0;
         for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[b * 32 + j]));
-        const double d = amax / 127.0; // the exact step
+        const double d = amax / 127.0;  // the exact step
         const double d_stored = half_formula(static_cast<uint16_t>(q[b * 34] | q[b * 34 + 1] << 8));
         // Half a step, plus what rounding the scale to f16 costs at |q| <= 127.
         const double bound = d / 2 + 127 * std::fabs(d - d_stored) + 1e-6 * amax;
@@ -293,7 +293,7 @@ TEST(dtype, q4_0_round_trip_error_is_bounded) {
     for (int b = 0; b < n / 32; ++b) {
         float amax = 0;
         for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[b * 32 + j]));
-        const double d = amax / 8.0; // |scale|: the largest magnitude maps to -8
+        const double d = amax / 8.0;  // |scale|: the largest magnitude maps to -8
         const double d_stored =
             std::fabs(half_formula(static_cast<uint16_t>(q[b * 18] | q[b * 18 + 1] << 8)));
         const double slack = 8 * std::fabs(d - d_stored) + 1e-6 * amax;
@@ -308,5 +308,5 @@ TEST(dtype, q4_0_round_trip_error_is_bounded) {
             total_ref += x[i] * x[i];
         }
     }
-    EXPECT_LT(total_sq / total_ref, 0.01); // normalized MSE of 4-bit quantization
+    EXPECT_LT(total_sq / total_ref, 0.01);  // normalized MSE of 4-bit quantization
 }

@@ -129,9 +129,8 @@ TEST(generate, stop_string_is_never_emitted) {
 TEST(generate, callback_and_stop_token_cancel) {
     auto ctx = make_context(test::bundled_model());
     int events = 0;
-    auto r = generate(*ctx, greedy("Once", 50), [&](const generate_event& ev) {
-        return ev.is_prompt || ++events < 3;
-    });
+    auto r = generate(*ctx, greedy("Once", 50),
+                      [&](const generate_event& ev) { return ev.is_prompt || ++events < 3; });
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->reason, stop_reason::cancelled);
     EXPECT_EQ(r->tokens.size(), 3u);

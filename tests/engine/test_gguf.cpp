@@ -46,7 +46,7 @@ public:
     fs::path path;
 };
 
-} // namespace
+}  // namespace
 
 TEST(gguf_file, opens_bundled_stories260k) {
     auto f = gguf::file::open(test::bundled_model());
@@ -70,7 +70,7 @@ TEST(gguf_file, opens_bundled_stories260k) {
     EXPECT_EQ(tokens->as_array().items[1].as_string(), "<s>");
     EXPECT_EQ(tokens->to_display(), "[512 × string]");
 
-    ASSERT_EQ(f->tensors().size(), 48u); // embd, output_norm, output + 5 × 9
+    ASSERT_EQ(f->tensors().size(), 48u);  // embd, output_norm, output + 5 × 9
     const auto* emb = f->find_tensor("token_embd.weight");
     ASSERT_NE(emb, nullptr);
     EXPECT_EQ(emb->n_dims, 2u);
@@ -157,7 +157,7 @@ TEST(gguf_value, accessors_and_display) {
     EXPECT_TRUE(value::boolean(true).as_bool());
     EXPECT_THROW((void)value::boolean(true).as_int(), engine_error);
     EXPECT_EQ(value::str("a\nb").to_display(), "a\\nb");
-    EXPECT_EQ(value::str(std::string(500, 'x')).to_display().size(), 120u + 3u); // + "…"
+    EXPECT_EQ(value::str(std::string(500, 'x')).to_display().size(), 120u + 3u);  // + "…"
     EXPECT_EQ(value::arr(value_type::int32, {value::i32(1), value::i32(-2)}).to_display(),
               "[1, -2]");
     EXPECT_EQ(value::arr(value_type::string, {value::str("a"), value::str("b")}).to_display(),
@@ -219,7 +219,7 @@ struct tensor_spec {
     std::vector<int64_t> ne;
 };
 
-} // namespace
+}  // namespace
 
 TEST(gguf_writer, round_trips_every_value_type_and_several_tensor_types) {
     const std::vector<tensor_spec> specs = {
@@ -311,7 +311,7 @@ TEST(gguf_writer, reads_version_2) {
     const float x[2] = {1.f, 2.f};
     w.add_tensor("x", ggml_type::f32, {2}, x, sizeof x);
     auto bytes = w.to_bytes();
-    bytes[4] = 2; // v2 has the same layout as v3
+    bytes[4] = 2;  // v2 has the same layout as v3
     auto f = gguf::file::parse(bytes, nullptr);
     ASSERT_TRUE(f) << f.error().message;
     EXPECT_EQ(f->version(), 2u);

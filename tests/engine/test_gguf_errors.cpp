@@ -50,7 +50,7 @@ bool parses(const gguf_bytes& b) {
     return f.has_value();
 }
 
-} // namespace
+}  // namespace
 
 TEST(gguf_errors, bad_magic_and_empty_file) {
     gguf_bytes b;
@@ -62,7 +62,7 @@ TEST(gguf_errors, bad_magic_and_empty_file) {
 
 TEST(gguf_errors, big_endian_header) {
     gguf_bytes b;
-    b.b = {'G', 'G', 'U', 'F', 0, 0, 0, 3}; // version 3 written big-endian
+    b.b = {'G', 'G', 'U', 'F', 0, 0, 0, 3};  // version 3 written big-endian
     b.zeros(16);
     EXPECT_TRUE(fails_with(b, errc::unsupported, {"big-endian GGUF is not supported"}, 4));
     b.b[7] = 2;
@@ -191,7 +191,7 @@ TEST(gguf_errors, general_alignment) {
     auto f = gguf::file::parse(ok.span(), nullptr);
     ASSERT_TRUE(f) << f.error().message;
     EXPECT_EQ(f->alignment(), 64u);
-    EXPECT_EQ(f->data_offset(), 128u); // 90 bytes of header, kv and info, padded to 64
+    EXPECT_EQ(f->data_offset(), 128u);  // 90 bytes of header, kv and info, padded to 64
     EXPECT_EQ(f->tensors()[0].data, ok.b.data() + 128);
 }
 
@@ -242,7 +242,7 @@ TEST(gguf_errors, element_count_overflow) {
 
     // The element count fits int64 but the byte size does not fit uint64.
     gguf_bytes bytes;
-    bytes.header(1, 0).str("w").u32(1).u64(uint64_t{1} << 62).u32(28).u64(0); // f64
+    bytes.header(1, 0).str("w").u32(1).u64(uint64_t{1} << 62).u32(28).u64(0);  // f64
     EXPECT_TRUE(fails_with(bytes, errc::format, {"tensor 'w'", "byte size overflows"}));
 }
 
@@ -286,7 +286,7 @@ TEST(gguf_errors, tensor_data_past_the_end) {
     gguf_bytes b;
     b.header(1, 0).str("w").u32(1).u64(8).u32(f32_id);
     const auto at = static_cast<int64_t>(b.size());
-    b.u64(0).pad(32).zeros(31); // needs 32 bytes
+    b.u64(0).pad(32).zeros(31);  // needs 32 bytes
     EXPECT_TRUE(fails_with(b, errc::format, {"tensor 'w'", "past the end"}, at));
 
     gguf_bytes far;
@@ -301,10 +301,10 @@ TEST(gguf_errors, tensor_data_past_the_end) {
 
 TEST(gguf_errors, overlapping_tensors) {
     gguf_bytes b;
-    b.header(3, 0).tensor("a", {16}, f32_id, 0);                        // [0, 64)
-    const auto at = static_cast<int64_t>(b.size()) + 8 + 1 + 4 + 8 + 4; // b's offset field
-    b.tensor("b", {8}, f32_id, 32)                                      // [32, 64)
-        .tensor("c", {8}, f32_id, 64)                                   // [64, 96): fine
+    b.header(3, 0).tensor("a", {16}, f32_id, 0);                         // [0, 64)
+    const auto at = static_cast<int64_t>(b.size()) + 8 + 1 + 4 + 8 + 4;  // b's offset field
+    b.tensor("b", {8}, f32_id, 32)                                       // [32, 64)
+        .tensor("c", {8}, f32_id, 64)                                    // [64, 96): fine
         .pad(32)
         .zeros(96);
     EXPECT_TRUE(fails_with(b, errc::format, {"tensor 'b'", "overlaps tensor 'a'"}, at));

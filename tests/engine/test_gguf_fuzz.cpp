@@ -31,7 +31,7 @@ void* counted_alloc(size_t n) {
     throw std::bad_alloc();
 }
 
-} // namespace
+}  // namespace
 
 void* operator new(size_t n) {
     return counted_alloc(n);
@@ -88,7 +88,7 @@ protected:
     static constexpr size_t max_allocation = 8u << 20;
 };
 
-} // namespace
+}  // namespace
 
 TEST_F(gguf_fuzz, truncation_at_random_offsets_always_fails) {
     std::mt19937_64 rng(20240601);
@@ -122,7 +122,7 @@ TEST_F(gguf_fuzz, random_byte_flips_in_metadata_parse_or_fail_cleanly) {
         auto f = gguf::file::parse(bytes, nullptr);
         if (f) {
             ++parsed;
-            for (const auto& t : f->tensors()) { // every tensor lies inside the buffer
+            for (const auto& t : f->tensors()) {  // every tensor lies inside the buffer
                 ASSERT_GE(t.data, bytes.data());
                 ASSERT_LE(t.data + t.nbytes, bytes.data() + bytes.size()) << t.name;
             }
@@ -134,8 +134,8 @@ TEST_F(gguf_fuzz, random_byte_flips_in_metadata_parse_or_fail_cleanly) {
     }
     EXPECT_EQ(parsed + failed, 200);
     EXPECT_GT(failed, 0);
-    EXPECT_GT(parsed, 0);            // flips inside token texts and scores are harmless
-    EXPECT_GT(g_largest.load(), 0u); // the allocation tracking is live
+    EXPECT_GT(parsed, 0);             // flips inside token texts and scores are harmless
+    EXPECT_GT(g_largest.load(), 0u);  // the allocation tracking is live
     EXPECT_LT(g_largest.load(), max_allocation);
 }
 

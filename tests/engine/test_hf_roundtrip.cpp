@@ -58,7 +58,8 @@ TEST(hf_roundtrip, bundled_model_as_hf_folder_gives_the_same_logits) {
             ASSERT_NEAR(a[p][v], b[p][v], 1e-5) << "position " << p << " token " << v;
 
     // Same tokenization through the folder's SentencePiece model.
-    EXPECT_EQ((*hf)->vocab().encode("Once upon a time"), (std::vector<int32_t>{1, 403, 407, 261, 378}));
+    EXPECT_EQ((*hf)->vocab().encode("Once upon a time"),
+              (std::vector<int32_t>{1, 403, 407, 261, 378}));
 }
 
 TEST(hf_roundtrip, rope_layout_matters) {
@@ -79,6 +80,7 @@ TEST(hf_roundtrip, rope_layout_matters) {
     const std::vector<int32_t> tokens{1, 403, 407, 261, 378};
     const auto a = all_logits(*gguf, tokens), b = all_logits(*wrong, tokens);
     double diff = 0;
-    for (size_t v = 0; v < a[4].size(); ++v) diff = std::max(diff, static_cast<double>(std::fabs(a[4][v] - b[4][v])));
+    for (size_t v = 0; v < a[4].size(); ++v)
+        diff = std::max(diff, static_cast<double>(std::fabs(a[4][v] - b[4][v])));
     EXPECT_GT(diff, 1e-3);
 }

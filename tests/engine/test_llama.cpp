@@ -37,7 +37,8 @@ void expect_reference_logits(const std::shared_ptr<const llama_model>& model) {
     auto ctx = llama_context::create(model, {.n_ctx = 64, .n_threads = 2});
     ASSERT_TRUE(ctx.has_value());
     llama_batch batch;
-    for (size_t i = 0; i < tokens.size(); ++i) batch.add(tokens[i], static_cast<int32_t>(i), 0, true);
+    for (size_t i = 0; i < tokens.size(); ++i)
+        batch.add(tokens[i], static_cast<int32_t>(i), 0, true);
     ASSERT_TRUE((*ctx)->decode(batch).has_value());
     ASSERT_EQ((*ctx)->n_outputs(), 32);
     double worst = 0;
@@ -54,10 +55,13 @@ void expect_reference_logits(const std::shared_ptr<const llama_model>& model) {
 
 }  // namespace
 
-TEST(llama, logits_match_reference_from_gguf) { expect_reference_logits(load_or_die(test::bundled_model())); }
+TEST(llama, logits_match_reference_from_gguf) {
+    expect_reference_logits(load_or_die(test::bundled_model()));
+}
 
 TEST(llama, logits_match_reference_from_llama2c_checkpoint) {
-    expect_reference_logits(load_or_die(test::stories_bin(), {.tokenizer_path = test::stories_tok()}));
+    expect_reference_logits(
+        load_or_die(test::stories_bin(), {.tokenizer_path = test::stories_tok()}));
 }
 
 TEST(llama, token_by_token_decoding_equals_one_batch) {
@@ -73,7 +77,8 @@ TEST(llama, token_by_token_decoding_equals_one_batch) {
         b.add(tokens[i], i, 0, true);
         ASSERT_TRUE((*ctx)->decode(b).has_value());
         const auto got = (*ctx)->logits(0);
-        for (int32_t v = 0; v < 512; ++v) ASSERT_NEAR(got[v], want[i * 512 + v], 1e-4) << "position " << i;
+        for (int32_t v = 0; v < 512; ++v)
+            ASSERT_NEAR(got[v], want[i * 512 + v], 1e-4) << "position " << i;
     }
 }
 
@@ -83,7 +88,8 @@ TEST(llama, two_prompts_decoded_together_equal_each_alone) {
     auto alone = [&](const std::vector<int32_t>& toks) {
         auto ctx = llama_context::create(model, {.n_ctx = 32});
         llama_batch batch;
-        for (size_t i = 0; i < toks.size(); ++i) batch.add(toks[i], static_cast<int32_t>(i), 0, true);
+        for (size_t i = 0; i < toks.size(); ++i)
+            batch.add(toks[i], static_cast<int32_t>(i), 0, true);
         EXPECT_TRUE((*ctx)->decode(batch).has_value());
         std::vector<std::vector<float>> out;
         for (size_t i = 0; i < toks.size(); ++i) {
@@ -99,8 +105,10 @@ TEST(llama, two_prompts_decoded_together_equal_each_alone) {
     llama_batch batch;
     std::vector<std::pair<int, size_t>> order;
     for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
-        if (i < a.size()) batch.add(a[i], static_cast<int32_t>(i), 0, true), order.push_back({0, i});
-        if (i < b.size()) batch.add(b[i], static_cast<int32_t>(i), 1, true), order.push_back({1, i});
+        if (i < a.size())
+            batch.add(a[i], static_cast<int32_t>(i), 0, true), order.push_back({0, i});
+        if (i < b.size())
+            batch.add(b[i], static_cast<int32_t>(i), 1, true), order.push_back({1, i});
     }
     ASSERT_TRUE((*ctx)->decode(batch).has_value());
     for (size_t k = 0; k < order.size(); ++k) {

@@ -44,7 +44,8 @@ std::string rewrite(const test::temp_dir& dir, ggml_type type, bool dequantized)
             w.add_tensor(t.name, ggml_type::f32, ne, back.data(), back.size() * sizeof(float));
         }
     }
-    const std::string path = dir.file(std::string(kernels::type_name(type)) + (dequantized ? "-ref" : "") + ".gguf");
+    const std::string path =
+        dir.file(std::string(kernels::type_name(type)) + (dequantized ? "-ref" : "") + ".gguf");
     EXPECT_TRUE(w.write(path).has_value());
     return path;
 }
@@ -66,7 +67,8 @@ std::vector<float> logits_of(const std::string& path, const std::vector<int32_t>
 
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
     double d = 0;
-    for (size_t i = 0; i < a.size(); ++i) d = std::max(d, static_cast<double>(std::fabs(a[i] - b[i])));
+    for (size_t i = 0; i < a.size(); ++i)
+        d = std::max(d, static_cast<double>(std::fabs(a[i] - b[i])));
     return d;
 }
 
@@ -90,11 +92,8 @@ TEST_P(quantized_model, equals_its_dequantized_f32_twin) {
 
 // Loose bounds against the F32 original (observed: f16 0.011, bf16 0.068, q8_0 0.21, q4_0
 // 4.5 — a 64-wide model has few elements per block to average rounding over).
-INSTANTIATE_TEST_SUITE_P(types, quantized_model,
-                         ::testing::Values(std::pair{ggml_type::f16, 0.03},
-                                           std::pair{ggml_type::bf16, 0.2},
-                                           std::pair{ggml_type::q8_0, 0.5},
-                                           std::pair{ggml_type::q4_0, 8.0}),
-                         [](const auto& param_info) {
-                             return std::string(kernels::type_name(param_info.param.first));
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    types, quantized_model,
+    ::testing::Values(std::pair{ggml_type::f16, 0.03}, std::pair{ggml_type::bf16, 0.2},
+                      std::pair{ggml_type::q8_0, 0.5}, std::pair{ggml_type::q4_0, 8.0}),
+    [](const auto& param_info) { return std::string(kernels::type_name(param_info.param.first)); });

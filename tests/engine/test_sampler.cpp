@@ -94,8 +94,8 @@ TEST(sampler_repetition_penalty, positive_divided_negative_multiplied_each_id_on
     auto c = prism::sampler_candidates(logits);
     const std::vector<int32_t> history{0, 1, 0, 1};
     prism::sampler_repetition_penalty(c, history, 2.0f);
-    EXPECT_FLOAT_EQ(c[0].logit, 1.0f);  // not 0.5: penalized once, not twice
-    EXPECT_FLOAT_EQ(c[1].logit, -2.0f); // not -4
+    EXPECT_FLOAT_EQ(c[0].logit, 1.0f);   // not 0.5: penalized once, not twice
+    EXPECT_FLOAT_EQ(c[1].logit, -2.0f);  // not -4
     EXPECT_FLOAT_EQ(c[2].logit, 0.5f);
     EXPECT_FLOAT_EQ(c[3].logit, 3.0f);
     EXPECT_FLOAT_EQ(c[4].logit, -2.0f);
@@ -183,13 +183,13 @@ TEST(sampler_top_p, smallest_prefix_reaching_p) {
         std::vector<int32_t> kept;
     };
     const std::array<row, 7> rows{{
-        {0.3f, {1}},        // 0.5 >= 0.3 already: at least one, and only one
-        {0.49f, {1}},       //
-        {0.5f, {1}},        // boundary: 0.5 reaches 0.5 exactly
-        {0.51f, {1, 2}},    //
-        {0.8f, {1, 2}},     // boundary: 0.5 + 0.3 reaches 0.8 exactly
-        {0.81f, {1, 2, 0}}, //
-        {1.0f, {0, 1, 2}},  // off: everything, order untouched
+        {0.3f, {1}},         // 0.5 >= 0.3 already: at least one, and only one
+        {0.49f, {1}},        //
+        {0.5f, {1}},         // boundary: 0.5 reaches 0.5 exactly
+        {0.51f, {1, 2}},     //
+        {0.8f, {1, 2}},      // boundary: 0.5 + 0.3 reaches 0.8 exactly
+        {0.81f, {1, 2, 0}},  //
+        {1.0f, {0, 1, 2}},   // off: everything, order untouched
     }};
     for (const auto& r : rows) {
         auto c = from_probs({0.2f, 0.5f, 0.3f});
@@ -219,12 +219,12 @@ TEST(sampler_min_p, keeps_tokens_above_the_scaled_top) {
         size_t kept;
     };
     const std::array<row, 6> rows{{
-        {0.0f, 4},  // off
-        {0.05f, 4}, // threshold 0.025: all
-        {0.2f, 3},  // threshold 0.1: 0.5, 0.3, 0.15
-        {0.5f, 2},  // threshold 0.25: 0.5, 0.3
-        {0.6f, 2},  // threshold 0.3: 0.3 sits exactly on it and stays
-        {1.0f, 1},  // only the top
+        {0.0f, 4},   // off
+        {0.05f, 4},  // threshold 0.025: all
+        {0.2f, 3},   // threshold 0.1: 0.5, 0.3, 0.15
+        {0.5f, 2},   // threshold 0.25: 0.5, 0.3
+        {0.6f, 2},   // threshold 0.3: 0.3 sits exactly on it and stays
+        {1.0f, 1},   // only the top
     }};
     for (const auto& r : rows) {
         auto c = from_probs({0.5f, 0.3f, 0.15f, 0.05f});
@@ -306,7 +306,7 @@ TEST(sampler_chain, temp_zero_is_argmax) {
     for (int round = 0; round < 200; ++round) {
         std::vector<float> logits(50);
         for (float& x : logits) x = normal(gen);
-        if (round % 10 == 0) logits[7] = logits[3] = 100.0f; // a tie: lowest id wins
+        if (round % 10 == 0) logits[7] = logits[3] = 100.0f;  // a tie: lowest id wins
         size_t best = 0;
         for (size_t i = 1; i < logits.size(); ++i)
             if (logits[i] > logits[best]) best = i;
@@ -450,4 +450,4 @@ TEST(sampler_params_validate, rejects_out_of_range_and_nan) {
     }
 }
 
-} // namespace
+}  // namespace

@@ -24,9 +24,9 @@ TEST(stop_matcher, stop_across_token_boundaries) {
     // "Hel" + "lo wor" + "ld", stop "lo w": "Hel" is emitted, then "lo w" completes inside
     // the second piece, so nothing more comes out.
     stop_matcher m({"lo w"});
-    EXPECT_EQ(m.push("Hel"), "He"); // the final "l" could begin "lo w": held
+    EXPECT_EQ(m.push("Hel"), "He");  // the final "l" could begin "lo w": held
     EXPECT_FALSE(m.stopped());
-    EXPECT_EQ(m.push("lo wor"), "l"); // "llo wor": the match starts at the second "l"
+    EXPECT_EQ(m.push("lo wor"), "l");  // "llo wor": the match starts at the second "l"
     EXPECT_TRUE(m.stopped());
     EXPECT_EQ(m.push("ld"), "");
     EXPECT_EQ(m.flush(), "");
@@ -49,9 +49,9 @@ TEST(stop_matcher, no_match_emits_everything) {
 
 TEST(stop_matcher, partial_prefix_held_then_released) {
     stop_matcher m({"</s>"});
-    EXPECT_EQ(m.push("end<"), "end"); // "<" may begin "</s>"
-    EXPECT_EQ(m.push("/"), "");       // "</" still may
-    EXPECT_EQ(m.push("b>"), "</b>");  // "</b" cannot: released
+    EXPECT_EQ(m.push("end<"), "end");  // "<" may begin "</s>"
+    EXPECT_EQ(m.push("/"), "");        // "</" still may
+    EXPECT_EQ(m.push("b>"), "</b>");   // "</b" cannot: released
     EXPECT_FALSE(m.stopped());
 
     // Held text that is never resolved comes out at flush.
@@ -140,4 +140,4 @@ TEST(stop_matcher, no_stop_byte_is_ever_emitted) {
         }
 }
 
-} // namespace
+}  // namespace

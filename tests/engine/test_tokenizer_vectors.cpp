@@ -96,9 +96,9 @@ void expect_vectors(const tokenizer& tok, const std::vector<vocab_case>& cases) 
     ASSERT_FALSE(cases.empty());
     for (size_t i = 0; i < cases.size(); ++i) {
         const auto got = tok.encode(cases[i].text, {.add_bos = false});
-        ASSERT_EQ(got, cases[i].ids) << "first mismatch: case " << i << " " << show(cases[i].text)
-                                     << "\n  expected " << ids_str(cases[i].ids) << "\n  got      "
-                                     << ids_str(got);
+        ASSERT_EQ(got, cases[i].ids)
+            << "first mismatch: case " << i << " " << show(cases[i].text) << "\n  expected "
+            << ids_str(cases[i].ids) << "\n  got      " << ids_str(got);
     }
 }
 

@@ -54,7 +54,8 @@ TEST_P(matmul_types, matches_reference_for_decode_and_batches) {
             std::vector<float> y(static_cast<size_t>(n_tokens * n_out)), ref(y.size());
             matmul(t, w.data(), n_in, n_out, x.data(), n_tokens, y.data(), pool);
             matmul_ref(t, w.data(), n_in, n_out, x.data(), n_tokens, ref.data());
-            EXPECT_LT(rel_l2(y, ref), 1e-5) << type_name(t) << " n_in " << n_in << " n_tokens " << n_tokens;
+            EXPECT_LT(rel_l2(y, ref), 1e-5)
+                << type_name(t) << " n_in " << n_in << " n_tokens " << n_tokens;
         }
     }
 }
@@ -62,7 +63,9 @@ TEST_P(matmul_types, matches_reference_for_decode_and_batches) {
 INSTANTIATE_TEST_SUITE_P(all, matmul_types,
                          ::testing::Values(ggml_type::f32, ggml_type::f16, ggml_type::bf16,
                                            ggml_type::q8_0, ggml_type::q4_0),
-                         [](const auto& param_info) { return std::string(type_name(param_info.param)); });
+                         [](const auto& param_info) {
+                             return std::string(type_name(param_info.param));
+                         });
 
 TEST(matmul, odd_f32_lengths_use_the_scalar_tail) {
     thread_pool pool(2);
@@ -154,7 +157,8 @@ TEST(attention_row, matches_naive_grouped_query_attention) {
         double sum = 0;
         for (int64_t j = 0; j < n_kv; ++j) {
             double s = 0;
-            for (int64_t d = 0; d < hd; ++d) s += q[h * hd + d] * static_cast<double>(k[j * stride + kvh * hd + d]);
+            for (int64_t d = 0; d < hd; ++d)
+                s += q[h * hd + d] * static_cast<double>(k[j * stride + kvh * hd + d]);
             p[j] = std::exp(s / std::sqrt(8.0));
             sum += p[j];
         }
@@ -184,9 +188,11 @@ TEST(thread_pool, covers_every_index_once_and_rethrows) {
         for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
     });
     for (auto& h : hits) EXPECT_EQ(h.load(), 1);
-    EXPECT_THROW(pool.parallel_for(10, [](int64_t b, int64_t, int) {
-        if (b > 0) throw std::runtime_error("boom");
-    }), std::runtime_error);
+    EXPECT_THROW(pool.parallel_for(10,
+                                   [](int64_t b, int64_t, int) {
+                                       if (b > 0) throw std::runtime_error("boom");
+                                   }),
+                 std::runtime_error);
     int calls = 0;
     pool.parallel_for(5, [&](int64_t, int64_t, int) { ++calls; });  // still usable
     EXPECT_GE(calls, 1);

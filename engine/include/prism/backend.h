@@ -29,14 +29,14 @@ struct backend_memory {
 class backend_buffer {
 public:
     virtual ~backend_buffer() = default;
-    virtual float* data() = 0;  ///< host-visible pointer (cpu: the memory itself)
+    virtual float* data() = 0;        ///< host-visible pointer (cpu: the memory itself)
     virtual size_t size() const = 0;  ///< bytes
 };
 
 class backend {
 public:
     virtual ~backend() = default;
-    virtual std::string_view name() const = 0;  ///< "cpu", "cuda", "vulkan"
+    virtual std::string_view name() const = 0;    ///< "cpu", "cuda", "vulkan"
     virtual std::string description() const = 0;  ///< device / CPU model, threads, SIMD
     virtual backend_memory memory() const = 0;
     virtual int n_threads() const = 0;
@@ -53,14 +53,14 @@ public:
     virtual void rms_norm(const float* x, const tensor_view& weight, float* y, int64_t n_tokens,
                           float eps) = 0;
     /// In-place RoPE on x [n_tokens, n_heads, head_dim] at positions pos[n_tokens].
-    virtual void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim,
-                      int64_t n_rot, const int32_t* pos, float theta, rope_layout layout) = 0;
+    virtual void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot,
+                      const int32_t* pos, float theta, rope_layout layout) = 0;
     /// Attention of n_tokens query rows q [n_tokens, n_head, head_dim] against a KV cache
     /// slot k/v [n_ctx, n_head_kv, head_dim]; query t sees cache positions 0..pos[t].
     /// out is [n_tokens, n_head, head_dim].
     virtual void attention(const float* q, const float* k, const float* v, const int32_t* pos,
-                           int64_t n_tokens, int64_t n_head, int64_t n_head_kv,
-                           int64_t head_dim, float* out) = 0;
+                           int64_t n_tokens, int64_t n_head, int64_t n_head_kv, int64_t head_dim,
+                           float* out) = 0;
     /// gate = silu(gate) · up, n floats.
     virtual void swiglu(float* gate, const float* up, int64_t n) = 0;
     /// y += x, n floats.

@@ -48,8 +48,8 @@ private:
 error current_exception_to_error(const std::string& path = {});
 
 /// Run f() and return its value, or the error value for any exception it threw.
-template <class F> auto catch_to_result(F&& f, const std::string& path = {})
-    -> result<decltype(f())> {
+template <class F>
+auto catch_to_result(F&& f, const std::string& path = {}) -> result<decltype(f())> {
     try {
         if constexpr (std::is_void_v<decltype(f())>) {
             std::forward<F>(f)();

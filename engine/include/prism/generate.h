@@ -18,14 +18,14 @@ namespace prism {
 
 struct generate_params {
     std::string prompt;
-    int32_t n_predict = -1;       ///< tokens to generate; -1 = until EOS or context full
+    int32_t n_predict = -1;  ///< tokens to generate; -1 = until EOS or context full
     sampler_params sampling;
     std::vector<std::string> stop;  ///< stop strings (empty ones ignored)
-    bool add_bos = true;          ///< prepend BOS (when the vocabulary has one)
-    bool parse_special = false;   ///< parse "<s>"-like text in the prompt as special tokens
-    bool ignore_eos = false;      ///< keep going after the end-of-sequence token
-    int32_t seq_id = 0;           ///< cache slot to use (its previous contents are cleared)
-    int32_t n_batch = 512;        ///< prompt tokens per forward call
+    bool add_bos = true;            ///< prepend BOS (when the vocabulary has one)
+    bool parse_special = false;     ///< parse "<s>"-like text in the prompt as special tokens
+    bool ignore_eos = false;        ///< keep going after the end-of-sequence token
+    int32_t seq_id = 0;             ///< cache slot to use (its previous contents are cleared)
+    int32_t n_batch = 512;          ///< prompt tokens per forward call
 };
 
 enum class stop_reason { n_predict, eos, stop_string, context_full, cancelled };
@@ -62,7 +62,6 @@ using generate_callback = std::function<bool(const generate_event&)>;
 /// Errors: errc::invalid_argument (bad sampler parameters, an empty prompt without BOS, a
 /// prompt longer than the context); errors from decode.
 result<generate_result> generate(llama_context& ctx, const generate_params& p,
-                                 const generate_callback& on_event = {},
-                                 std::stop_token stop = {});
+                                 const generate_callback& on_event = {}, std::stop_token stop = {});
 
 }  // namespace prism

@@ -3,8 +3,8 @@
 // Source: the GGUF specification, ggml/docs/gguf.md. Layout (little-endian):
 //   magic "GGUF", uint32 version, uint64 n_tensors, uint64 n_kv,
 //   n_kv × { string key, uint32 value_type, value },
-//   n_tensors × { string name, uint32 n_dims, n_dims × uint64 ne, uint32 ggml_type, uint64 offset },
-//   padding to general.alignment (default 32), tensor data (offsets relative to its start).
+//   n_tensors × { string name, uint32 n_dims, n_dims × uint64 ne, uint32 ggml_type, uint64 offset
+//   }, padding to general.alignment (default 32), tensor data (offsets relative to its start).
 //   string = uint64 length + bytes (no terminator); array = uint32 elem type, uint64 count, items.
 // The reader validates every count, length, offset and dimension against the bytes left
 // before using or allocating anything; errors name the field and its byte offset.
@@ -57,8 +57,8 @@ struct value {
     std::variant<uint64_t, int64_t, double, bool, std::string, array> data;
 
     // Typed accessors; throw engine_error(errc::format) naming the actual type on mismatch.
-    int64_t as_int() const;  ///< any integer type (uint64 above INT64_MAX throws)
-    double as_float() const; ///< float32/float64, or an integer type
+    int64_t as_int() const;   ///< any integer type (uint64 above INT64_MAX throws)
+    double as_float() const;  ///< float32/float64, or an integer type
     bool as_bool() const;
     const std::string& as_string() const;
     const array& as_array() const;

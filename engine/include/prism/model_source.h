@@ -48,18 +48,18 @@ enum class rope_layout {
 
 /// Llama-family hyperparameters (GGUF `llama.*` keys / HF config.json names in comments).
 struct llama_hparams {
-    int32_t n_vocab = 0;        ///< vocab_size
-    int32_t n_ctx_train = 0;    ///< llama.context_length / max_position_embeddings
-    int32_t n_embd = 0;         ///< llama.embedding_length / hidden_size
-    int32_t n_ff = 0;           ///< llama.feed_forward_length / intermediate_size
-    int32_t n_layer = 0;        ///< llama.block_count / num_hidden_layers
-    int32_t n_head = 0;         ///< llama.attention.head_count / num_attention_heads
-    int32_t n_head_kv = 0;      ///< llama.attention.head_count_kv / num_key_value_heads
-    int32_t n_rot = 0;          ///< llama.rope.dimension_count (= head_dim when absent)
-    float rms_norm_eps = 1e-5f; ///< llama.attention.layer_norm_rms_epsilon / rms_norm_eps
-    float rope_theta = 10000.f; ///< llama.rope.freq_base / rope_theta
+    int32_t n_vocab = 0;         ///< vocab_size
+    int32_t n_ctx_train = 0;     ///< llama.context_length / max_position_embeddings
+    int32_t n_embd = 0;          ///< llama.embedding_length / hidden_size
+    int32_t n_ff = 0;            ///< llama.feed_forward_length / intermediate_size
+    int32_t n_layer = 0;         ///< llama.block_count / num_hidden_layers
+    int32_t n_head = 0;          ///< llama.attention.head_count / num_attention_heads
+    int32_t n_head_kv = 0;       ///< llama.attention.head_count_kv / num_key_value_heads
+    int32_t n_rot = 0;           ///< llama.rope.dimension_count (= head_dim when absent)
+    float rms_norm_eps = 1e-5f;  ///< llama.attention.layer_norm_rms_epsilon / rms_norm_eps
+    float rope_theta = 10000.f;  ///< llama.rope.freq_base / rope_theta
     rope_layout rope = rope_layout::adjacent_pairs;
-    bool tied_output = false;   ///< no output.weight: classifier = token_embd (tie_word_embeddings)
+    bool tied_output = false;  ///< no output.weight: classifier = token_embd (tie_word_embeddings)
 
     int32_t head_dim() const { return n_head > 0 ? n_embd / n_head : 0; }
 };
@@ -71,9 +71,9 @@ struct model_source {
     std::string format;  ///< "gguf", "llama2c", "safetensors"
     std::string name;    ///< general.name or the file stem
     llama_hparams hparams;
-    std::map<std::string, tensor_view> tensors;            ///< by GGUF tensor name
-    std::vector<std::shared_ptr<const void>> owners;       ///< mappings and buffers
-    std::shared_ptr<const tokenizer> vocab;                ///< null if the file has none
+    std::map<std::string, tensor_view> tensors;                 ///< by GGUF tensor name
+    std::vector<std::shared_ptr<const void>> owners;            ///< mappings and buffers
+    std::shared_ptr<const tokenizer> vocab;                     ///< null if the file has none
     std::vector<std::pair<std::string, std::string>> metadata;  ///< key, printable value
 
     const tensor_view* find(const std::string& tensor_name) const {

@@ -20,13 +20,13 @@
 namespace prism {
 
 struct sampler_params {
-    float temp = 0.8f;           ///< 0 = greedy argmax; must be >= 0
-    int32_t top_k = 40;          ///< 0 = off; must be >= 0
-    float top_p = 0.95f;         ///< in (0, 1]; 1 = off
-    float min_p = 0.05f;         ///< in [0, 1]; 0 = off
-    float repeat_penalty = 1.0f; ///< > 0; 1 = off
-    int32_t repeat_last_n = 64;  ///< tokens of history the penalty looks at; 0 = off, -1 = all
-    uint64_t seed = 0;           ///< every value is a real seed (no "random" sentinel)
+    float temp = 0.8f;            ///< 0 = greedy argmax; must be >= 0
+    int32_t top_k = 40;           ///< 0 = off; must be >= 0
+    float top_p = 0.95f;          ///< in (0, 1]; 1 = off
+    float min_p = 0.05f;          ///< in [0, 1]; 0 = off
+    float repeat_penalty = 1.0f;  ///< > 0; 1 = off
+    int32_t repeat_last_n = 64;   ///< tokens of history the penalty looks at; 0 = off, -1 = all
+    uint64_t seed = 0;            ///< every value is a real seed (no "random" sentinel)
 };
 
 /// errc::invalid_argument naming the parameter and the allowed range.

@@ -35,8 +35,8 @@ enum class token_type : int32_t {
 };
 
 struct tokenize_params {
-    bool add_bos = true;        ///< prepend BOS when the vocabulary defines one and asks for it
-    bool parse_special = false; ///< match control/user-defined token texts ("</s>") in the input
+    bool add_bos = true;         ///< prepend BOS when the vocabulary defines one and asks for it
+    bool parse_special = false;  ///< match control/user-defined token texts ("</s>") in the input
 };
 
 class tokenizer {

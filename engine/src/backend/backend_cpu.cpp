@@ -73,8 +73,7 @@ public:
         return std::make_unique<cpu_buffer>(bytes);
     }
 
-    void get_rows(const tensor_view& table, const int32_t* ids, int64_t n_ids,
-                  float* y) override {
+    void get_rows(const tensor_view& table, const int32_t* ids, int64_t n_ids, float* y) override {
         const int64_t n = table.ne[0];
         const size_t row = kernels::row_size(table.type, n);
         const auto* base = static_cast<const uint8_t*>(table.data);
@@ -129,6 +128,8 @@ std::unique_ptr<backend> backend_cpu_create(int n_threads) {
     return std::make_unique<cpu_backend>(n_threads);
 }
 
-std::vector<std::string> backend_available() { return {"cpu"}; }
+std::vector<std::string> backend_available() {
+    return {"cpu"};
+}
 
 }  // namespace prism

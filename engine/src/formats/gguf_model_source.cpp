@@ -108,10 +108,10 @@ model_source load(const std::string& path) {
     return m;
 }
 
-} // namespace
+}  // namespace
 
 result<model_source> model_source_from_gguf(const std::string& path) {
     return catch_to_result([&] { return load(path); }, path);
 }
 
-} // namespace prism
+}  // namespace prism

@@ -22,11 +22,11 @@ namespace prism::gguf {
 
 namespace {
 
-constexpr uint32_t gguf_magic = 0x46554747u; // "GGUF" read as a little-endian uint32
-constexpr int max_array_depth = 8;           // arrays of arrays deeper than this are rejected
-constexpr size_t max_reserve = 4096;         // never reserve more items than this up front
-constexpr uint64_t min_kv_bytes = 8 + 4 + 1; // key length, type, smallest value
-constexpr uint64_t min_tensor_info_bytes = 8 + 4 + 4 + 8; // name length, n_dims, type, offset
+constexpr uint32_t gguf_magic = 0x46554747u;  // "GGUF" read as a little-endian uint32
+constexpr int max_array_depth = 8;            // arrays of arrays deeper than this are rejected
+constexpr size_t max_reserve = 4096;          // never reserve more items than this up front
+constexpr uint64_t min_kv_bytes = 8 + 4 + 1;  // key length, type, smallest value
+constexpr uint64_t min_tensor_info_bytes = 8 + 4 + 4 + 8;  // name length, n_dims, type, offset
 
 [[noreturn]] void fail(errc code, const std::string& what, uint64_t offset) {
     throw engine_error(code, "gguf: " + what + " at offset " + std::to_string(offset),
@@ -51,9 +51,9 @@ uint64_t min_value_bytes(uint32_t t) {
     case value_type::int64:
     case value_type::float64:
     case value_type::string:
-        return 8; // a string is at least its length field
+        return 8;  // a string is at least its length field
     case value_type::array:
-        return 12; // element type + count
+        return 12;  // element type + count
     }
     return 0;
 }
@@ -168,7 +168,7 @@ uint64_t align_up(uint64_t x, uint64_t a) {
     return (x + a - 1) / a * a;
 }
 
-} // namespace
+}  // namespace
 
 result<file> file::open(const std::string& path) {
     auto mapping = mapped_file::open(path);
@@ -246,7 +246,7 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
 
             // Tensor infos.
             std::unordered_set<std::string> names;
-            std::vector<uint64_t> offset_at; // file offset of each tensor's offset field
+            std::vector<uint64_t> offset_at;  // file offset of each tensor's offset field
             const auto n_reserve = static_cast<size_t>(std::min<uint64_t>(n_tensors, max_reserve));
             f.m_tensors.reserve(n_reserve);
             offset_at.reserve(n_reserve);
@@ -329,10 +329,10 @@ result<file> file::parse(std::span<const uint8_t> bytes, std::shared_ptr<const v
             std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
                 return f.m_tensors[a].offset < f.m_tensors[b].offset;
             });
-            const tensor_info* prev = nullptr; // the nonempty tensor reaching furthest
+            const tensor_info* prev = nullptr;  // the nonempty tensor reaching furthest
             for (const size_t i : order) {
                 const auto& t = f.m_tensors[i];
-                if (t.nbytes == 0) continue; // an empty tensor overlaps nothing
+                if (t.nbytes == 0) continue;  // an empty tensor overlaps nothing
                 if (prev && t.offset < prev->offset + prev->nbytes)
                     fail(errc::format,
                          "tensor '" + t.name + "': data at " + std::to_string(t.offset) +
@@ -377,7 +377,7 @@ auto typed_lookup(const file& f, std::string_view key, F&& get)
     }
 }
 
-} // namespace
+}  // namespace
 
 std::optional<int64_t> file::get_int(std::string_view key) const {
     return typed_lookup(*this, key, [](const value& v) { return v.as_int(); });
@@ -395,4 +395,4 @@ std::optional<bool> file::get_bool(std::string_view key) const {
     return typed_lookup(*this, key, [](const value& v) { return v.as_bool(); });
 }
 
-} // namespace prism::gguf
+}  // namespace prism::gguf

@@ -14,8 +14,8 @@ namespace prism::gguf {
 
 namespace {
 
-constexpr size_t max_display_items = 8;   // arrays longer than this print as "[n × type]"
-constexpr size_t max_display_chars = 120; // longer strings are cut with "…"
+constexpr size_t max_display_items = 8;    // arrays longer than this print as "[n × type]"
+constexpr size_t max_display_chars = 120;  // longer strings are cut with "…"
 
 [[noreturn]] void type_mismatch(const value& v, std::string_view expected) {
     throw engine_error(errc::format, "gguf: expected " + std::string(expected) + ", got " +
@@ -115,7 +115,7 @@ std::string display(const value& v, bool nested) {
     return "?";
 }
 
-} // namespace
+}  // namespace
 
 std::string_view value_type_name(value_type t) {
     switch (t) {
@@ -187,4 +187,4 @@ std::string value::to_display() const {
     return display(*this, false);
 }
 
-} // namespace prism::gguf
+}  // namespace prism::gguf

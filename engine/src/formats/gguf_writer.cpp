@@ -23,7 +23,7 @@ namespace {
 
 constexpr uint32_t gguf_version = 3;
 constexpr uint64_t default_alignment = 32;
-constexpr int max_array_depth = 8; // must match the reader's bound
+constexpr int max_array_depth = 8;  // must match the reader's bound
 
 [[noreturn]] void invalid(const std::string& what) {
     throw engine_error(errc::invalid_argument, "gguf writer: " + what);
@@ -152,8 +152,8 @@ uint64_t alignment_of(const std::vector<std::pair<std::string, value>>& kv) {
 }
 
 struct tensor_layout {
-    std::vector<uint64_t> offsets; ///< per tensor, relative to the data section
-    uint64_t data_size = 0;        ///< including the padding after the last tensor
+    std::vector<uint64_t> offsets;  ///< per tensor, relative to the data section
+    uint64_t data_size = 0;         ///< including the padding after the last tensor
 };
 
 /// Everything before the tensor data (header, metadata, infos, padding).
@@ -162,7 +162,7 @@ std::vector<uint8_t> header_bytes(const std::vector<std::pair<std::string, value
                                   const Tensors& tensors, uint64_t alignment,
                                   tensor_layout& layout) {
     byte_buffer b;
-    b.put<uint32_t>(0x46554747u); // "GGUF"
+    b.put<uint32_t>(0x46554747u);  // "GGUF"
     b.put<uint32_t>(gguf_version);
     b.put<uint64_t>(tensors.size());
     b.put<uint64_t>(kv.size());
@@ -186,7 +186,7 @@ std::vector<uint8_t> header_bytes(const std::vector<std::pair<std::string, value
     return std::move(b.bytes);
 }
 
-} // namespace
+}  // namespace
 
 void writer::set(std::string key, value v) {
     check_value(v, key, 0);
@@ -269,4 +269,4 @@ result<void> writer::write(const std::string& path) const {
         path);
 }
 
-} // namespace prism::gguf
+}  // namespace prism::gguf

@@ -12,9 +12,9 @@ namespace prism {
 
 result<std::shared_ptr<const mapped_file>> mapped_file::open(const std::string& path) {
     auto fail = [&](const char* what) {
-        return std::unexpected(
-            error{errc::io, "cannot " + std::string(what) + " '" + path + "': " +
-                                std::strerror(errno), path, -1});
+        return std::unexpected(error{
+            errc::io, "cannot " + std::string(what) + " '" + path + "': " + std::strerror(errno),
+            path, -1});
     };
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return fail("open");

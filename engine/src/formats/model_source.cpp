@@ -14,9 +14,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& message) { throw engine_error(errc::format, message); }
+[[noreturn]] void fail(const std::string& message) {
+    throw engine_error(errc::format, message);
+}
 
-void expect_shape(const model_source& m, const std::string& name, std::initializer_list<int64_t> ne) {
+void expect_shape(const model_source& m, const std::string& name,
+                  std::initializer_list<int64_t> ne) {
     const tensor_view* t = m.find(name);
     if (!t) fail("missing tensor '" + name + "'");
     std::array<int64_t, 4> want{1, 1, 1, 1};
@@ -39,7 +42,8 @@ void expect_shape(const model_source& m, const std::string& name, std::initializ
         fail("tensor '" + name + "': row length " + std::to_string(t->ne[0]) +
              " is not a multiple of the " + std::string(traits.name) + " block size");
     if (t->nbytes != kernels::row_size(t->type, t->ne[0]) * static_cast<size_t>(t->rows()))
-        fail("tensor '" + name + "' has " + std::to_string(t->nbytes) + " bytes of data, expected " +
+        fail("tensor '" + name + "' has " + std::to_string(t->nbytes) +
+             " bytes of data, expected " +
              std::to_string(kernels::row_size(t->type, t->ne[0]) * t->rows()));
     if (!t->data && t->nbytes > 0) fail("tensor '" + name + "' has no data");
 }
@@ -52,52 +56,54 @@ void expect_f32(const model_source& m, const std::string& name) {
 }  // namespace
 
 result<void> model_source_validate(const model_source& m) {
-    return catch_to_result([&] {
-        const auto& hp = m.hparams;
-        auto positive = [](const char* what, int64_t v, int64_t max) {
-            if (v <= 0 || v > max)
-                fail(std::string(what) + " = " + std::to_string(v) + " is out of range [1, " +
-                     std::to_string(max) + "]");
-        };
-        positive("n_vocab", hp.n_vocab, 1 << 24);
-        positive("n_embd", hp.n_embd, 1 << 17);
-        positive("n_ff", hp.n_ff, 1 << 20);
-        positive("n_layer", hp.n_layer, 4096);
-        positive("n_head", hp.n_head, 4096);
-        positive("n_head_kv", hp.n_head_kv, hp.n_head);
-        if (hp.n_embd % hp.n_head != 0)
-            fail("n_embd " + std::to_string(hp.n_embd) + " is not divisible by n_head " +
-                 std::to_string(hp.n_head));
-        if (hp.n_head % hp.n_head_kv != 0)
-            fail("n_head " + std::to_string(hp.n_head) + " is not a multiple of n_head_kv " +
-                 std::to_string(hp.n_head_kv));
-        if (hp.n_rot <= 0 || hp.n_rot > hp.head_dim() || hp.n_rot % 2 != 0)
-            fail("rope dimension count " + std::to_string(hp.n_rot) +
-                 " must be even and in [2, head_dim = " + std::to_string(hp.head_dim()) + "]");
-        if (!(hp.rms_norm_eps > 0.0f) || !(hp.rope_theta > 0.0f))
-            fail("rms_norm_eps and rope_theta must be positive");
-        if (hp.n_ctx_train < 0) fail("context length must not be negative");
+    return catch_to_result(
+        [&] {
+            const auto& hp = m.hparams;
+            auto positive = [](const char* what, int64_t v, int64_t max) {
+                if (v <= 0 || v > max)
+                    fail(std::string(what) + " = " + std::to_string(v) + " is out of range [1, " +
+                         std::to_string(max) + "]");
+            };
+            positive("n_vocab", hp.n_vocab, 1 << 24);
+            positive("n_embd", hp.n_embd, 1 << 17);
+            positive("n_ff", hp.n_ff, 1 << 20);
+            positive("n_layer", hp.n_layer, 4096);
+            positive("n_head", hp.n_head, 4096);
+            positive("n_head_kv", hp.n_head_kv, hp.n_head);
+            if (hp.n_embd % hp.n_head != 0)
+                fail("n_embd " + std::to_string(hp.n_embd) + " is not divisible by n_head " +
+                     std::to_string(hp.n_head));
+            if (hp.n_head % hp.n_head_kv != 0)
+                fail("n_head " + std::to_string(hp.n_head) + " is not a multiple of n_head_kv " +
+                     std::to_string(hp.n_head_kv));
+            if (hp.n_rot <= 0 || hp.n_rot > hp.head_dim() || hp.n_rot % 2 != 0)
+                fail("rope dimension count " + std::to_string(hp.n_rot) +
+                     " must be even and in [2, head_dim = " + std::to_string(hp.head_dim()) + "]");
+            if (!(hp.rms_norm_eps > 0.0f) || !(hp.rope_theta > 0.0f))
+                fail("rms_norm_eps and rope_theta must be positive");
+            if (hp.n_ctx_train < 0) fail("context length must not be negative");
 
-        const int64_t e = hp.n_embd, hd = hp.head_dim();
-        expect_shape(m, "token_embd.weight", {e, hp.n_vocab});
-        expect_shape(m, "output_norm.weight", {e});
-        expect_f32(m, "output_norm.weight");
-        if (!hp.tied_output) expect_shape(m, "output.weight", {e, hp.n_vocab});
-        for (int32_t i = 0; i < hp.n_layer; ++i) {
-            const std::string p = "blk." + std::to_string(i) + ".";
-            expect_shape(m, p + "attn_norm.weight", {e});
-            expect_f32(m, p + "attn_norm.weight");
-            expect_shape(m, p + "ffn_norm.weight", {e});
-            expect_f32(m, p + "ffn_norm.weight");
-            expect_shape(m, p + "attn_q.weight", {e, hp.n_head * hd});
-            expect_shape(m, p + "attn_k.weight", {e, hp.n_head_kv * hd});
-            expect_shape(m, p + "attn_v.weight", {e, hp.n_head_kv * hd});
-            expect_shape(m, p + "attn_output.weight", {hp.n_head * hd, e});
-            expect_shape(m, p + "ffn_gate.weight", {e, hp.n_ff});
-            expect_shape(m, p + "ffn_up.weight", {e, hp.n_ff});
-            expect_shape(m, p + "ffn_down.weight", {hp.n_ff, e});
-        }
-    }, m.path);
+            const int64_t e = hp.n_embd, hd = hp.head_dim();
+            expect_shape(m, "token_embd.weight", {e, hp.n_vocab});
+            expect_shape(m, "output_norm.weight", {e});
+            expect_f32(m, "output_norm.weight");
+            if (!hp.tied_output) expect_shape(m, "output.weight", {e, hp.n_vocab});
+            for (int32_t i = 0; i < hp.n_layer; ++i) {
+                const std::string p = "blk." + std::to_string(i) + ".";
+                expect_shape(m, p + "attn_norm.weight", {e});
+                expect_f32(m, p + "attn_norm.weight");
+                expect_shape(m, p + "ffn_norm.weight", {e});
+                expect_f32(m, p + "ffn_norm.weight");
+                expect_shape(m, p + "attn_q.weight", {e, hp.n_head * hd});
+                expect_shape(m, p + "attn_k.weight", {e, hp.n_head_kv * hd});
+                expect_shape(m, p + "attn_v.weight", {e, hp.n_head_kv * hd});
+                expect_shape(m, p + "attn_output.weight", {hp.n_head * hd, e});
+                expect_shape(m, p + "ffn_gate.weight", {e, hp.n_ff});
+                expect_shape(m, p + "ffn_up.weight", {e, hp.n_ff});
+                expect_shape(m, p + "ffn_down.weight", {hp.n_ff, e});
+            }
+        },
+        m.path);
 }
 
 result<model_source> model_source_load(const std::string& path, const model_load_params& p) {
@@ -113,7 +119,7 @@ result<model_source> model_source_load(const std::string& path, const model_load
                 error{errc::io, "cannot open model '" + path + "': " + std::strerror(errno), path});
         in.read(magic, 4);
         src = std::memcmp(magic, "GGUF", 4) == 0 ? model_source_from_gguf(path)
-                                                  : model_source_from_llama2c(path);
+                                                 : model_source_from_llama2c(path);
     }
     if (!src) return src;
     std::string tok_path = p.tokenizer_path;
@@ -139,7 +145,8 @@ std::string default_model_path() {
     std::error_code ec;
     const auto exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        const auto installed = exe.parent_path().parent_path() / "share/prism/models/stories260K.gguf";
+        const auto installed =
+            exe.parent_path().parent_path() / "share/prism/models/stories260K.gguf";
         if (fs::exists(installed, ec)) return installed.string();
     }
     return PRISM_DEFAULT_MODEL;

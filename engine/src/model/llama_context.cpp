@@ -20,8 +20,8 @@ void check(bool ok, const std::string& message) {
 
 }  // namespace
 
-result<std::unique_ptr<llama_context>> llama_context::create(
-    std::shared_ptr<const llama_model> model, const context_params& p) {
+result<std::unique_ptr<llama_context>>
+llama_context::create(std::shared_ptr<const llama_model> model, const context_params& p) {
     return catch_to_result([&]() -> std::unique_ptr<llama_context> {
         check(model != nullptr, "llama_context: no model");
         const auto& hp = model->hparams();
@@ -32,12 +32,14 @@ result<std::unique_ptr<llama_context>> llama_context::create(
               "n_threads must be in [0, 1024], got " + std::to_string(p.n_threads));
         std::unique_ptr<llama_context> ctx(new llama_context());
         ctx->m_model = std::move(model);
-        ctx->m_n_ctx = p.n_ctx > 0 ? p.n_ctx : std::min(hp.n_ctx_train > 0 ? hp.n_ctx_train : 2048, 4096);
+        ctx->m_n_ctx =
+            p.n_ctx > 0 ? p.n_ctx : std::min(hp.n_ctx_train > 0 ? hp.n_ctx_train : 2048, 4096);
         ctx->m_n_seq_max = p.n_seq_max;
         ctx->m_seq_len.assign(static_cast<size_t>(p.n_seq_max), 0);
         ctx->m_backend = backend_cpu_create(p.n_threads);
         const size_t kv_dim = static_cast<size_t>(hp.n_head_kv) * hp.head_dim();
-        const size_t bytes = kv_dim * ctx->m_n_ctx * static_cast<size_t>(p.n_seq_max) * sizeof(float);
+        const size_t bytes =
+            kv_dim * ctx->m_n_ctx * static_cast<size_t>(p.n_seq_max) * sizeof(float);
         for (int32_t l = 0; l < hp.n_layer; ++l) {
             ctx->m_k.push_back(ctx->m_backend->alloc(bytes));
             ctx->m_v.push_back(ctx->m_backend->alloc(bytes));
@@ -60,7 +62,9 @@ void llama_context::kv_cache_seq_remove(int32_t seq, int32_t p0) {
     len = std::min(len, std::max(0, p0));
 }
 
-void llama_context::kv_cache_clear() { std::fill(m_seq_len.begin(), m_seq_len.end(), 0); }
+void llama_context::kv_cache_clear() {
+    std::fill(m_seq_len.begin(), m_seq_len.end(), 0);
+}
 
 std::span<const float> llama_context::logits(int32_t i) const {
     const auto n_vocab = static_cast<size_t>(m_model->hparams().n_vocab);
@@ -82,8 +86,8 @@ result<void> llama_context::decode(const llama_batch& batch) {
                                                     " out of range [0, " +
                                                     std::to_string(hp.n_vocab) + ")");
             check(s >= 0 && s < m_n_seq_max, "decode: sequence id " + std::to_string(s) +
-                                                  " out of range [0, " +
-                                                  std::to_string(m_n_seq_max) + ")");
+                                                 " out of range [0, " +
+                                                 std::to_string(m_n_seq_max) + ")");
             check(p == next[static_cast<size_t>(s)],
                   "decode: sequence " + std::to_string(s) + " expects position " +
                       std::to_string(next[static_cast<size_t>(s)]) + ", got " + std::to_string(p));
@@ -119,7 +123,8 @@ void llama_context::forward(const llama_batch& batch) {
         be.matmul(*L.wq, h.data(), n, q.data());
         be.matmul(*L.wk, h.data(), n, k.data());
         be.matmul(*L.wv, h.data(), n, v.data());
-        be.rope(q.data(), n, hp.n_head, head_dim, hp.n_rot, batch.pos.data(), hp.rope_theta, hp.rope);
+        be.rope(q.data(), n, hp.n_head, head_dim, hp.n_rot, batch.pos.data(), hp.rope_theta,
+                hp.rope);
         be.rope(k.data(), n, hp.n_head_kv, head_dim, hp.n_rot, batch.pos.data(), hp.rope_theta,
                 hp.rope);
         float* kc = m_k[static_cast<size_t>(l)]->data();
@@ -136,13 +141,15 @@ void llama_context::forward(const llama_batch& batch) {
             const auto m = static_cast<int64_t>(rows.size());
             qs.resize(m * q_dim), outs.resize(m * q_dim), ps.resize(rows.size());
             for (int64_t j = 0; j < m; ++j) {
-                std::memcpy(qs.data() + j * q_dim, q.data() + rows[j] * q_dim, q_dim * sizeof(float));
+                std::memcpy(qs.data() + j * q_dim, q.data() + rows[j] * q_dim,
+                            q_dim * sizeof(float));
                 ps[j] = batch.pos[rows[j]];
             }
             be.attention(qs.data(), kc + s * slot, vc + s * slot, ps.data(), m, hp.n_head,
                          hp.n_head_kv, head_dim, outs.data());
             for (int64_t j = 0; j < m; ++j)
-                std::memcpy(att.data() + rows[j] * q_dim, outs.data() + j * q_dim, q_dim * sizeof(float));
+                std::memcpy(att.data() + rows[j] * q_dim, outs.data() + j * q_dim,
+                            q_dim * sizeof(float));
         }
         be.matmul(*L.wo, att.data(), n, tmp.data());
         be.add(x.data(), tmp.data(), n * n_embd);

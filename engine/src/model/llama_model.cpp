@@ -23,17 +23,15 @@ llama_model::llama_model(model_source src) : m_src(std::move(src)) {
 result<std::shared_ptr<const llama_model>> llama_model::from_source(model_source src) {
     if (auto ok = model_source_validate(src); !ok) return std::unexpected(ok.error());
     if (!src.vocab)
-        return std::unexpected(error{errc::format,
-                                     "model '" + src.path +
-                                         "' has no tokenizer: pass one with --tokenizer",
-                                     src.path, -1});
+        return std::unexpected(error{
+            errc::format, "model '" + src.path + "' has no tokenizer: pass one with --tokenizer",
+            src.path, -1});
     if (src.vocab->n_vocab() < src.hparams.n_vocab)
-        return std::unexpected(
-            error{errc::format,
-                  "tokenizer has " + std::to_string(src.vocab->n_vocab()) +
-                      " tokens but the model's vocabulary is " +
-                      std::to_string(src.hparams.n_vocab),
-                  src.path, -1});
+        return std::unexpected(error{errc::format,
+                                     "tokenizer has " + std::to_string(src.vocab->n_vocab()) +
+                                         " tokens but the model's vocabulary is " +
+                                         std::to_string(src.hparams.n_vocab),
+                                     src.path, -1});
     return std::shared_ptr<const llama_model>(new llama_model(std::move(src)));
 }
 

@@ -67,11 +67,11 @@ std::vector<double> softmax_weights(const std::vector<token_candidate>& c) {
     } else {
         const double m = max_logit;
         for (size_t i = 0; i < c.size(); ++i) {
-            w[i] = std::exp(static_cast<double>(c[i].logit) - m); // exp(-inf) = 0
+            w[i] = std::exp(static_cast<double>(c[i].logit) - m);  // exp(-inf) = 0
             sum += w[i];
         }
     }
-    for (double& x : w) x /= sum; // sum >= 1: the max term contributes exp(0)
+    for (double& x : w) x /= sum;  // sum >= 1: the max term contributes exp(0)
     return w;
 }
 
@@ -80,7 +80,7 @@ double uniform01(std::mt19937_64& rng) {
     return static_cast<double>(rng() >> 11) * 0x1.0p-53;
 }
 
-} // namespace
+}  // namespace
 
 result<void> sampler_params_validate(const sampler_params& p) {
     // Every test is written so that NaN fails it (comparisons with NaN are false).
@@ -116,7 +116,7 @@ std::vector<token_candidate> sampler_candidates(std::span<const float> logits) {
 
 void sampler_softmax(std::vector<token_candidate>& c) {
     if (c.empty()) throw std::invalid_argument("sampler: no candidates");
-    for (const auto& t : c) // NaN would break the sort's ordering
+    for (const auto& t : c)  // NaN would break the sort's ordering
         if (std::isnan(t.logit)) throw std::invalid_argument("sampler: NaN logit");
     std::sort(c.begin(), c.end(), candidate_before);
     const std::vector<double> w = softmax_weights(c);
@@ -171,7 +171,7 @@ void sampler_min_p(std::vector<token_candidate>& c, float min_p) {
     sampler_softmax(c);
     const double threshold =
         static_cast<double>(min_p) * static_cast<double>(c.front().p) * (1.0 - k_prob_slack);
-    size_t keep = 1; // the top token always passes (min_p <= 1)
+    size_t keep = 1;  // the top token always passes (min_p <= 1)
     while (keep < c.size() && static_cast<double>(c[keep].p) >= threshold) ++keep;
     c.resize(keep);
 }
@@ -201,7 +201,7 @@ int32_t sampler_dist(const std::vector<token_candidate>& c, double u) {
         last_possible = c[i].id;
         if (u < cum) return c[i].id;
     }
-    return last_possible; // u within rounding of 1: the last token that can be drawn
+    return last_possible;  // u within rounding of 1: the last token that can be drawn
 }
 
 sampler::sampler(const sampler_params& p) : m_params(p), m_rng(p.seed) {
@@ -231,4 +231,4 @@ int32_t sampler::sample(std::span<const float> logits, std::span<const int32_t> 
     return sampler_dist(c, uniform01(m_rng));
 }
 
-} // namespace prism
+}  // namespace prism

@@ -23,7 +23,7 @@ bool tail_is_prefix_of(std::string_view text, size_t pos, std::string_view stop)
     return tail.size() < stop.size() && stop.starts_with(tail);
 }
 
-} // namespace
+}  // namespace
 
 stop_matcher::stop_matcher(std::vector<std::string> stops) {
     for (auto& s : stops)
@@ -68,4 +68,4 @@ std::string stop_matcher::flush() {
     return out;
 }
 
-} // namespace prism
+}  // namespace prism

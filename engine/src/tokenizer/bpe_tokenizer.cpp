@@ -35,8 +35,8 @@ std::array<uint32_t, 256> byte_to_code_point() {
     std::array<uint32_t, 256> map{};
     uint32_t next = 256;
     for (uint32_t b = 0; b < 256; ++b) {
-        const bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) ||
-                               (b >= 0xAE && b <= 0xFF);
+        const bool printable =
+            (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
         map[b] = printable ? b : next++;
     }
     return map;
@@ -115,15 +115,15 @@ private:
     void compile_regex() {
         int err = 0;
         PCRE2_SIZE err_offset = 0;
-        pcre2_code* code =
-            pcre2_compile(reinterpret_cast<PCRE2_SPTR>(gpt2_pattern), PCRE2_ZERO_TERMINATED,
-                          PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &err, &err_offset,
-                          nullptr);
+        pcre2_code* code = pcre2_compile(
+            reinterpret_cast<PCRE2_SPTR>(gpt2_pattern), PCRE2_ZERO_TERMINATED,
+            PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &err, &err_offset, nullptr);
         if (!code) {
             std::array<PCRE2_UCHAR, 256> msg{};
             pcre2_get_error_message(err, msg.data(), msg.size());
-            throw engine_error(errc::internal, "the GPT-2 pre-tokenizer regex does not compile: " +
-                                                   std::string(reinterpret_cast<char*>(msg.data())));
+            throw engine_error(errc::internal,
+                               "the GPT-2 pre-tokenizer regex does not compile: " +
+                                   std::string(reinterpret_cast<char*>(msg.data())));
         }
         m_regex.reset(code);
         pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // optional speed-up; falls back silently
@@ -135,7 +135,8 @@ private:
         while (pos < text.size()) {
             const int rc = pcre2_match(m_regex.get(), subject, text.size(), pos, 0, md, nullptr);
             if (rc == PCRE2_ERROR_NOMATCH) break;
-            if (rc < 0) throw engine_error(errc::internal, "PCRE2 match error " + std::to_string(rc));
+            if (rc < 0)
+                throw engine_error(errc::internal, "PCRE2 match error " + std::to_string(rc));
             const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
             const size_t start = ov[0];
             size_t end = ov[1];

@@ -108,6 +108,8 @@ std::string detokenizer_stream::push(int32_t id) {
     return take_complete(m_pending, false);
 }
 
-std::string detokenizer_stream::flush() { return take_complete(m_pending, true); }
+std::string detokenizer_stream::flush() {
+    return take_complete(m_pending, true);
+}
 
 }  // namespace prism

@@ -31,7 +31,8 @@ const gguf::array* find_array(const gguf::file& f, std::string_view key, bool re
     return &v->as_array();
 }
 
-void check_elem(const gguf::array& a, std::string_view key, std::initializer_list<gguf::value_type> ok) {
+void check_elem(const gguf::array& a, std::string_view key,
+                std::initializer_list<gguf::value_type> ok) {
     for (const auto t : ok)
         if (a.elem_type == t) return;
     throw engine_error(errc::format, std::string(key) + " holds " +
@@ -41,10 +42,9 @@ void check_elem(const gguf::array& a, std::string_view key, std::initializer_lis
 
 void check_length(const gguf::array& a, std::string_view key, size_t n_tokens) {
     if (a.items.size() != n_tokens)
-        throw engine_error(errc::format, std::string(key) + " has " +
-                                             std::to_string(a.items.size()) +
-                                             " entries but tokenizer.ggml.tokens has " +
-                                             std::to_string(n_tokens));
+        throw engine_error(
+            errc::format, std::string(key) + " has " + std::to_string(a.items.size()) +
+                              " entries but tokenizer.ggml.tokens has " + std::to_string(n_tokens));
 }
 
 std::vector<std::string> read_strings(const gguf::array& a, std::string_view key) {

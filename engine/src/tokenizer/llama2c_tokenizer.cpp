@@ -18,7 +18,7 @@ namespace {
 
 using tokenizer_detail::vocab_data;
 
-constexpr int32_t max_sane_vocab = 1 << 24;        // 16M tokens
+constexpr int32_t max_sane_vocab = 1 << 24;         // 16M tokens
 constexpr int32_t max_sane_token_length = 1 << 16;  // bytes per piece
 
 template <class T> T read_le(const uint8_t* p) {
@@ -46,29 +46,31 @@ vocab_data parse_llama2c(std::span<const uint8_t> bytes, int32_t n_vocab) {
         const auto id = d.texts.size();
         const auto where = static_cast<int64_t>(off);
         if (id >= static_cast<size_t>(max_sane_vocab))
-            throw engine_error(errc::format, "more than " + std::to_string(max_sane_vocab) +
-                                                 " tokens", where);
+            throw engine_error(errc::format,
+                               "more than " + std::to_string(max_sane_vocab) + " tokens", where);
         if (bytes.size() - off < 8)
-            throw engine_error(errc::format, "truncated: token " + std::to_string(id) +
-                                                 " needs a score and a length at offset " +
-                                                 std::to_string(off) + ", file has " +
-                                                 std::to_string(bytes.size()) + " bytes", where);
+            throw engine_error(errc::format,
+                               "truncated: token " + std::to_string(id) +
+                                   " needs a score and a length at offset " + std::to_string(off) +
+                                   ", file has " + std::to_string(bytes.size()) + " bytes",
+                               where);
         const auto score = read_le<float>(bytes.data() + off);
         const auto len = read_le<int32_t>(bytes.data() + off + 4);
         off += 8;
         if (!std::isfinite(score))
-            throw engine_error(errc::format, "token " + std::to_string(id) +
-                                                 " has a non-finite score", where);
+            throw engine_error(errc::format,
+                               "token " + std::to_string(id) + " has a non-finite score", where);
         if (len < 0 || len > max_len)
-            throw engine_error(errc::format, "token " + std::to_string(id) + " has length " +
-                                                 std::to_string(len) + ", outside 0.." +
-                                                 std::to_string(max_len) + " (max_token_length)",
+            throw engine_error(errc::format,
+                               "token " + std::to_string(id) + " has length " +
+                                   std::to_string(len) + ", outside 0.." + std::to_string(max_len) +
+                                   " (max_token_length)",
                                where + 4);
         if (bytes.size() - off < static_cast<size_t>(len))
-            throw engine_error(errc::format, "truncated: token " + std::to_string(id) + " needs " +
-                                                 std::to_string(len) + " bytes at offset " +
-                                                 std::to_string(off) + ", file has " +
-                                                 std::to_string(bytes.size()) + " bytes",
+            throw engine_error(errc::format,
+                               "truncated: token " + std::to_string(id) + " needs " +
+                                   std::to_string(len) + " bytes at offset " + std::to_string(off) +
+                                   ", file has " + std::to_string(bytes.size()) + " bytes",
                                static_cast<int64_t>(off));
         std::string_view raw(reinterpret_cast<const char*>(bytes.data() + off),
                              static_cast<size_t>(len));
@@ -99,8 +101,9 @@ vocab_data parse_llama2c(std::span<const uint8_t> bytes, int32_t n_vocab) {
         d.types.push_back(type);
     }
     if (d.texts.size() < 3)
-        throw engine_error(errc::format, "only " + std::to_string(d.texts.size()) +
-                                             " tokens; ids 0, 1, 2 (<unk>, <s>, </s>) are required");
+        throw engine_error(errc::format,
+                           "only " + std::to_string(d.texts.size()) +
+                               " tokens; ids 0, 1, 2 (<unk>, <s>, </s>) are required");
     d.unk = 0;
     d.bos = 1;
     d.eos = 2;

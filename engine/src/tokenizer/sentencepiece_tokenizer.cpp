@@ -17,8 +17,7 @@ namespace {
 
 class sentencepiece_tokenizer final : public vocab_tokenizer {
 public:
-    sentencepiece_tokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> sp,
-                            vocab_data d)
+    sentencepiece_tokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> sp, vocab_data d)
         : vocab_tokenizer(std::move(d)), m_sp(std::move(sp)) {
         m_pieces = spm_pieces(m_vocab);
     }
@@ -66,8 +65,8 @@ result<std::shared_ptr<const tokenizer>> tokenizer::from_sentencepiece(const std
         [&]() -> std::shared_ptr<const tokenizer> {
             std::error_code ec;
             if (!std::filesystem::is_regular_file(path, ec))
-                throw engine_error(errc::io, "cannot open SentencePiece model '" + path +
-                                                 "': no such file");
+                throw engine_error(errc::io,
+                                   "cannot open SentencePiece model '" + path + "': no such file");
             auto sp = std::make_unique<sentencepiece::SentencePieceProcessor>();
             const auto st = sp->Load(path);
             if (!st.ok())

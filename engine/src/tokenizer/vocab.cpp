@@ -84,7 +84,8 @@ vocab::vocab(vocab_data d)
             if (b < 0)
                 throw engine_error(errc::format, "token " + std::to_string(i) +
                                                      " has type byte but its text is not <0xNN>");
-            if (m_byte_tokens[static_cast<size_t>(b)] < 0) m_byte_tokens[static_cast<size_t>(b)] = id;
+            if (m_byte_tokens[static_cast<size_t>(b)] < 0)
+                m_byte_tokens[static_cast<size_t>(b)] = id;
             break;
         }
         case token_type::control:
@@ -101,9 +102,8 @@ vocab::vocab(vocab_data d)
             m_special_by_first_byte[static_cast<uint8_t>(m_texts[i][0])].push_back(id);
     }
     for (auto& list : m_special_by_first_byte) {
-        std::stable_sort(list.begin(), list.end(), [&](int32_t a, int32_t b) {
-            return text(a).size() > text(b).size();
-        });
+        std::stable_sort(list.begin(), list.end(),
+                         [&](int32_t a, int32_t b) { return text(a).size() > text(b).size(); });
     }
 }
 

@@ -55,9 +55,9 @@ void softmax(float* x, int64_t n);
 ///   q:   [n_head, head_dim]                out: [n_head, head_dim]
 ///   k,v: [n_kv, n_head_kv, head_dim] (row stride kv_stride floats between positions)
 ///   scores: scratch of n_kv floats; probs_out, if not null, receives [n_head, n_kv].
-void attention_row(const float* q, const float* k, const float* v, int64_t kv_stride,
-                   int64_t n_kv, int64_t n_head, int64_t n_head_kv, int64_t head_dim,
-                   float* scores, float* out, float* probs_out);
+void attention_row(const float* q, const float* k, const float* v, int64_t kv_stride, int64_t n_kv,
+                   int64_t n_head, int64_t n_head_kv, int64_t head_dim, float* scores, float* out,
+                   float* probs_out);
 
 // --- swiglu.cpp (Shazeer 2020) -----------------------------------------------------------
 /// gate[i] = silu(gate[i]) * up[i] over n floats.
