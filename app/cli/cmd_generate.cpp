@@ -1,9 +1,11 @@
 // `prism generate`: streams the detokenized prompt and the generated text to stdout, then
 // one newline; logs and timings go to stderr (llama.cpp's conventions: -n counts generated
 // tokens).
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include "commands.h"
@@ -16,13 +18,20 @@ namespace {
 struct generate_options {
     std::string model, tokenizer;
     generate_params gen;
-    std::optional<uint64_t> seed;
+    std::string seed;
     int threads = 0;
 };
 
-uint64_t random_seed() {
-    std::random_device rd;
-    return (static_cast<uint64_t>(rd()) << 32) | rd();
+// "" or "-1": a random seed; otherwise a decimal uint64 with nothing after it.
+std::optional<uint64_t> parse_seed(const std::string& text) {
+    if (text.empty() || text == "-1") {
+        std::random_device rd;
+        return (static_cast<uint64_t>(rd()) << 32) | rd();
+    }
+    uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return v;
 }
 
 }  // namespace
@@ -30,8 +39,8 @@ uint64_t random_seed() {
 command_fn add_generate(CLI::App& app) {
     auto o = std::make_shared<generate_options>();
     auto& s = o->gen.sampling;
-    app.add_option("--model,-m", o->model,
-                   "model file or HF folder (default: bundled stories260K)");
+    auto* model_opt = app.add_option("--model,-m", o->model,
+                                     "model file or HF folder (default: bundled stories260K)");
     app.add_option("--tokenizer", o->tokenizer, "tokenizer file (llama2.c .bin, .model, .gguf)");
     app.add_option("--prompt,-p", o->gen.prompt, "prompt text (default: empty, BOS only)");
     app.add_option("-n,--n-predict", o->gen.n_predict, "tokens to generate (-1: until EOS)")
@@ -44,34 +53,40 @@ command_fn add_generate(CLI::App& app) {
         ->capture_default_str();
     app.add_option("--repeat-last-n", s.repeat_last_n, "tokens the penalty looks back (-1 = all)")
         ->capture_default_str();
-    app.add_option("--seed", o->seed, "64-bit random seed (default: random, printed on stderr)");
+    app.add_option(
+        "--seed", o->seed,
+        "64-bit seed, 0 .. 18446744073709551615 (default or -1: random, printed on stderr)");
     app.add_option("--stop", o->gen.stop, "stop string (repeatable); never printed");
     app.add_option("--threads,-t", o->threads, "CPU threads (default: all cores)")
         ->check(CLI::Range(1, 1024));
     app.add_flag("--ignore-eos", o->gen.ignore_eos, "keep generating after end-of-sequence");
 
-    return [o]() -> int {
+    return [o, model_opt]() -> int {
         using clock = std::chrono::steady_clock;
         const auto t0 = clock::now();
         if (auto ok = sampler_params_validate(o->gen.sampling); !ok) return report(ok.error());
-        const std::string path = o->model.empty() ? default_model_path() : o->model;
+        const auto seed = parse_seed(o->seed);
+        if (!seed)
+            return report("--seed must be -1 or an integer in [0, 18446744073709551615], got '" +
+                          o->seed + "'");
+        o->gen.sampling.seed = *seed;
+        const std::string path = model_path_or_default(model_opt, o->model);
         auto model = llama_model::load(path, {.tokenizer_path = o->tokenizer});
         if (!model) return report(model.error());
         auto ctx = llama_context::create(*model, {.n_threads = o->threads});
         if (!ctx) return report(ctx.error());
         const double load_ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
-        o->gen.sampling.seed = o->seed ? *o->seed : random_seed();
         std::fprintf(stderr, "prism: model %s (%s), %.1f ms to load, seed %llu\n", path.c_str(),
                      (*model)->source().format.c_str(), load_ms,
                      static_cast<unsigned long long>(o->gen.sampling.seed));
 
-        auto res = generate(**ctx, o->gen, [](const generate_event& ev) {
+        bool printed = false;
+        auto res = generate(**ctx, o->gen, [&](const generate_event& ev) {
             std::fwrite(ev.text.data(), 1, ev.text.size(), stdout);
-            std::fflush(stdout);
-            return true;
+            printed = printed || !ev.text.empty();
+            return std::fflush(stdout) == 0;  // a closed or full stdout stops generation
         });
-        std::fputc('\n', stdout);
-        std::fflush(stdout);
+        if (res || printed) std::fputc('\n', stdout);
         if (!res) return report(res.error());
         const auto& t = res->timings;
         std::fprintf(stderr,

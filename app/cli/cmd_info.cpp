@@ -11,19 +11,20 @@ command_fn add_info(CLI::App& app) {
     auto model_path = std::make_shared<std::string>();
     auto tok_path = std::make_shared<std::string>();
     auto show_meta = std::make_shared<bool>(false);
-    app.add_option("--model,-m", *model_path, "model file or HF folder (default: bundled model)");
+    auto* model_opt = app.add_option("--model,-m", *model_path,
+                                     "model file or HF folder (default: bundled model)");
     app.add_option("--tokenizer", *tok_path, "tokenizer file (for llama2.c checkpoints)");
     app.add_flag("--metadata", *show_meta, "also list every metadata key");
 
     return [=]() -> int {
-        const std::string path = model_path->empty() ? default_model_path() : *model_path;
+        const std::string path = model_path_or_default(model_opt, *model_path);
         auto model = llama_model::load(path, {.tokenizer_path = *tok_path});
         if (!model) return report(model.error());
         const auto& m = **model;
         const auto& src = m.source();
         const auto& hp = m.hparams();
         std::printf("model:          %s\nformat:         %s\nname:           %s\n", path.c_str(),
-                    src.format.c_str(), src.name.c_str());
+                    src.format.c_str(), printable(src.name, 200).c_str());
         std::printf("architecture:   llama\n");
         std::printf(
             "n_vocab:        %d\nn_ctx_train:    %d\nn_embd:         %d\nn_ff:           %d\n"
@@ -42,7 +43,7 @@ command_fn add_info(CLI::App& app) {
         if (*show_meta) {
             std::printf("\nmetadata:\n");
             for (const auto& [k, val] : src.metadata)
-                std::printf("  %-40s %s\n", k.c_str(), val.c_str());
+                std::printf("  %-40s %s\n", printable(k, 200).c_str(), printable(val, 200).c_str());
         }
         std::printf("\n%-32s %-6s %-22s %12s\n", "tensor", "dtype", "shape", "bytes");
         for (const auto& [name, t] : src.tensors) {
@@ -50,7 +51,7 @@ command_fn add_info(CLI::App& app) {
             for (uint32_t i = 0; i < std::max<uint32_t>(t.n_dims, 1); ++i)
                 shape += (i ? ", " : "") + std::to_string(t.ne[i]);
             shape += "]";
-            std::printf("%-32s %-6s %-22s %12zu\n", name.c_str(),
+            std::printf("%-32s %-6s %-22s %12zu\n", printable(name, 200).c_str(),
                         std::string(kernels::type_name(t.type)).c_str(), shape.c_str(), t.nbytes);
         }
         return 0;

@@ -20,4 +20,8 @@ command_fn add_info(CLI::App& app);
 int report(const prism::error& e);
 int report(const std::string& message);
 
+/// The --model value when given (throws std::invalid_argument if it is empty), else the
+/// bundled default model.
+std::string model_path_or_default(const CLI::Option* opt, const std::string& value);
+
 }  // namespace prism::cli

@@ -1,7 +1,10 @@
 // `prism`: the headless command-line front end of the engine. Parses arguments and wires
 // subcommands to engine calls; all logic lives in prism_engine.
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
+
+#include "prism/model_source.h"
 
 #include "commands.h"
 
@@ -12,15 +15,33 @@ int report(const prism::error& e) {
 }
 
 int report(const std::string& message) {
-    std::cerr << "prism: error: " << message << "\n";
+    std::cerr << "prism: error: " << prism::printable(message) << "\n";
     return 1;
 }
+
+std::string model_path_or_default(const CLI::Option* opt, const std::string& value) {
+    if (opt->count() > 0 && value.empty()) throw std::invalid_argument("--model is empty");
+    return opt->count() > 0 ? value : default_model_path();
+}
+
+namespace {
+
+// Output that could not be written (a full disk, a closed pipe) is an error, not a success.
+int finish(int status) {
+    std::cout.flush();
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout.good())
+        return status != 0 ? status : report("cannot write to standard output");
+    return status;
+}
+
+}  // namespace
 
 }  // namespace prism::cli
 
 int main(int argc, char** argv) {
     CLI::App app{"prism — Prism Studio's headless engine (generate, tokenize, inspect models)"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("prism ") + PRISM_VERSION);
     app.failure_message([](const CLI::App*, const CLI::Error& e) {
         return "prism: error: " + std::string(e.what()) + " (see --help)\n";
     });
@@ -41,11 +62,12 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version exit 0; every usage error exits 1 with one line.
+        return app.exit(e) == 0 ? 0 : 1;
     }
     try {
         for (auto& [sub, fn] : commands)
-            if (sub->parsed()) return fn();
+            if (sub->parsed()) return prism::cli::finish(fn());
     } catch (const std::exception& e) {
         return prism::cli::report(e.what());
     }

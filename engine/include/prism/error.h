@@ -7,6 +7,7 @@
 #include <expected>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace prism {
@@ -31,11 +32,17 @@ struct error {
 
 template <class T> using result = std::expected<T, error>;
 
-/// What internal code throws; converted to prism::error at the public boundary.
+/// `s` made safe for a one-line message: control bytes and invalid UTF-8 become \xNN
+/// escapes (so names read from hostile files cannot split, cut or colour a line), and text
+/// over max_bytes keeps its head and tail around " … " (the reason usually ends a message).
+std::string printable(std::string_view s, size_t max_bytes = 1024);
+
+/// What internal code throws; converted to prism::error at the public boundary. The
+/// message passes through printable().
 class engine_error : public std::runtime_error {
 public:
     engine_error(errc code, const std::string& message, int64_t offset = -1)
-        : std::runtime_error(message), m_code(code), m_offset(offset) {}
+        : std::runtime_error(printable(message)), m_code(code), m_offset(offset) {}
     errc code() const noexcept { return m_code; }
     int64_t offset() const noexcept { return m_offset; }
 

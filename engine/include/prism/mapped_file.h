@@ -12,10 +12,19 @@
 
 namespace prism {
 
+/// errc::io unless `path` names an existing regular file (not a folder, FIFO or device), so
+/// readers never block on a pipe or read /dev/zero forever. Empty paths are rejected.
+result<void> file_check_regular(const std::string& path);
+
+/// Reads a whole file of at most max_bytes. Regular files, pipes and character devices are
+/// read (a pipe blocks until its writer closes); folders and larger inputs are errc::io /
+/// errc::invalid_argument errors naming the path and the limit.
+result<std::string> file_read_text(const std::string& path, size_t max_bytes);
+
 class mapped_file {
 public:
-    /// Maps `path` read-only. errc::io if it cannot be opened or mapped. An empty file maps
-    /// to an empty span.
+    /// Maps `path` read-only. errc::io if it is not a regular file or cannot be opened or
+    /// mapped. An empty file maps to an empty span.
     static result<std::shared_ptr<const mapped_file>> open(const std::string& path);
     ~mapped_file();
     mapped_file(const mapped_file&) = delete;

@@ -73,6 +73,10 @@ model_source load(const std::string& path) {
     }
     const gguf::file& f = *opened;
 
+    if (f.tensors().empty())
+        throw engine_error(errc::format, "gguf: '" + path +
+                                             "' has no tensors: it is a vocabulary-only file, " +
+                                             "usable with `prism tokenize` but not to run a model");
     const auto arch = f.get_string("general.architecture");
     if (!arch) throw engine_error(errc::format, "gguf: missing key 'general.architecture'");
     if (*arch != "llama")

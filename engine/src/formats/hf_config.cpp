@@ -4,6 +4,7 @@
 // range-checked before it becomes an hparam, and errors name the key, so a hand-edited
 // config fails with a message a user can act on.
 #include "prism/hf_config.h"
+#include "prism/mapped_file.h"
 
 #include <charconv>
 #include <cmath>
@@ -219,14 +220,9 @@ result<hf_llama_config> hf_config_parse(std::string_view json_text,
 }
 
 result<hf_llama_config> hf_config_load(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return std::unexpected(error{errc::io, "cannot open '" + path + "'", path, -1});
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return std::unexpected(error{errc::io, "cannot read '" + path + "'", path, -1});
-    return hf_config_parse(text.str(), path);
+    auto text = file_read_text(path, 16u << 20);
+    if (!text) return std::unexpected(text.error());
+    return hf_config_parse(*text, path);
 }
 
 result<std::string> hf_config_to_json(const hf_llama_config& c) {

@@ -15,6 +15,7 @@
 #include "formats/hf_names.h"
 #include "formats/json_strict.h"
 #include "prism/hf_config.h"
+#include "prism/mapped_file.h"
 #include "prism/model_source.h"
 #include "prism/safetensors.h"
 #include "prism/tokenizer.h"
@@ -37,11 +38,9 @@ namespace fs = std::filesystem;
 }
 
 std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) fail(errc::io, "cannot open '" + p.string() + "'");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    auto text = file_read_text(p.string(), 64u << 20);
+    if (!text) throw engine_error(text.error().code, text.error().message);
+    return std::move(*text);
 }
 
 // File name -> tensors that the index says it holds.

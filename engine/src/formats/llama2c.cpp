@@ -44,7 +44,12 @@ result<model_source> model_source_from_llama2c(const std::string& path) {
                           n_head_kv = h[4];
             const int64_t vocab = std::abs(static_cast<int64_t>(h[5])), seq_len = h[6];
             const bool shared = h[5] > 0;
-            if (dim % n_head != 0 || n_head % n_head_kv != 0 || n_layer > 4096)
+            if (n_layer > 4096)
+                throw engine_error(errc::format,
+                                   "llama2.c checkpoint: header field n_layers = " +
+                                       std::to_string(n_layer) + " is out of range [1, 4096]",
+                                   8);
+            if (dim % n_head != 0 || n_head % n_head_kv != 0)
                 throw engine_error(errc::format,
                                    "llama2.c checkpoint: inconsistent header (dim " +
                                        std::to_string(dim) + ", n_heads " + std::to_string(n_head) +

@@ -1,10 +1,12 @@
 // Format detection for model_source_load and the shape check every reader's output goes
 // through before the model code touches it.
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include "prism/mapped_file.h"
 #include "prism/model_source.h"
 #include "prism/tokenizer.h"
 
@@ -79,8 +81,10 @@ result<void> model_source_validate(const model_source& m) {
             if (hp.n_rot <= 0 || hp.n_rot > hp.head_dim() || hp.n_rot % 2 != 0)
                 fail("rope dimension count " + std::to_string(hp.n_rot) +
                      " must be even and in [2, head_dim = " + std::to_string(hp.head_dim()) + "]");
-            if (!(hp.rms_norm_eps > 0.0f) || !(hp.rope_theta > 0.0f))
-                fail("rms_norm_eps and rope_theta must be positive");
+            if (!(hp.rms_norm_eps > 0.0f) || !std::isfinite(hp.rms_norm_eps) ||
+                !(hp.rope_theta > 0.0f) || !std::isfinite(hp.rope_theta))
+                fail("rms_norm_eps (" + std::to_string(hp.rms_norm_eps) + ") and rope_theta (" +
+                     std::to_string(hp.rope_theta) + ") must be positive and finite");
             if (hp.n_ctx_train < 0) fail("context length must not be negative");
 
             const int64_t e = hp.n_embd, hd = hp.head_dim();
@@ -106,21 +110,45 @@ result<void> model_source_validate(const model_source& m) {
         m.path);
 }
 
+namespace {
+
+// Picks the reader for a file from its first bytes and name; errors for files that are
+// recognisably not a model (an LFS pointer, a bare .safetensors, a broken .gguf).
+result<model_source> load_model_file(const std::string& path) {
+    if (auto ok = file_check_regular(path); !ok) return std::unexpected(ok.error());
+    std::string head(64, '\0');
+    std::ifstream in(path, std::ios::binary);
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(in.gcount()));
+    if (head.starts_with("GGUF")) return model_source_from_gguf(path);
+    auto fail = [&](errc code, const std::string& message) {
+        return std::unexpected(error{code, message, path, 0});
+    };
+    if (head.starts_with("version https://git-lfs"))
+        return fail(errc::format, "'" + path + "' is a Git LFS pointer, not the model itself: " +
+                                      "fetch the real file (git lfs pull)");
+    const std::string ext = fs::path(path).extension().string();
+    if (ext == ".gguf")
+        return fail(errc::format, "'" + path + "' is not a GGUF file: it does not start with " +
+                                      "the magic 'GGUF' (" + std::to_string(head.size()) +
+                                      "-byte header read)");
+    if (ext == ".safetensors")
+        return fail(errc::unsupported, "'" + path + "' is a safetensors file: pass the folder " +
+                                           "that holds it with config.json and the tokenizer");
+    auto src = model_source_from_llama2c(path);
+    if (!src && src.error().code == errc::format && ext != ".bin")
+        src.error().message = "'" + path + "' is neither GGUF nor a llama2.c checkpoint (" +
+                              src.error().message + ")";
+    return src;
+}
+
+}  // namespace
+
 result<model_source> model_source_load(const std::string& path, const model_load_params& p) {
+    if (path.empty()) return std::unexpected(error{errc::io, "empty model path", path, -1});
     std::error_code ec;
-    result<model_source> src = std::unexpected(error{});
-    if (fs::is_directory(path, ec)) {
-        src = model_source_from_hf(path);
-    } else {
-        char magic[4] = {};
-        std::ifstream in(path, std::ios::binary);
-        if (!in)
-            return std::unexpected(
-                error{errc::io, "cannot open model '" + path + "': " + std::strerror(errno), path});
-        in.read(magic, 4);
-        src = std::memcmp(magic, "GGUF", 4) == 0 ? model_source_from_gguf(path)
-                                                 : model_source_from_llama2c(path);
-    }
+    result<model_source> src =
+        fs::is_directory(path, ec) ? model_source_from_hf(path) : load_model_file(path);
     if (!src) return src;
     std::string tok_path = p.tokenizer_path;
     if (tok_path.empty() && !src->vocab && src->format == "llama2c") {

@@ -26,11 +26,12 @@ result<std::shared_ptr<const llama_model>> llama_model::from_source(model_source
         return std::unexpected(error{
             errc::format, "model '" + src.path + "' has no tokenizer: pass one with --tokenizer",
             src.path, -1});
-    if (src.vocab->n_vocab() < src.hparams.n_vocab)
+    if (src.vocab->n_vocab() > src.hparams.n_vocab)
         return std::unexpected(error{errc::format,
-                                     "tokenizer has " + std::to_string(src.vocab->n_vocab()) +
-                                         " tokens but the model's vocabulary is " +
-                                         std::to_string(src.hparams.n_vocab),
+                                     "the tokenizer has " + std::to_string(src.vocab->n_vocab()) +
+                                         " tokens but the model's vocabulary has only " +
+                                         std::to_string(src.hparams.n_vocab) +
+                                         ": tokenizer and model do not belong together",
                                      src.path, -1});
     return std::shared_ptr<const llama_model>(new llama_model(std::move(src)));
 }

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "prism/gguf.h"
+#include "prism/mapped_file.h"
 #include "vocab.h"
 
 namespace prism {
@@ -142,6 +143,7 @@ result<std::shared_ptr<const tokenizer>> tokenizer::from_gguf(const gguf::file& 
 
 result<std::shared_ptr<const tokenizer>> tokenizer::from_file(const std::string& path,
                                                               int32_t n_vocab) {
+    if (auto ok = file_check_regular(path); !ok) return std::unexpected(ok.error());
     const std::filesystem::path p(path);
     const std::string ext = p.extension().string();
     if (ext == ".model") return from_sentencepiece(path);
