@@ -3,7 +3,8 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "prism/llama.h"
+#include "prism/model_source.h"
+#include "prism/tokenizer.h"
 
 namespace prism::cli {
 
@@ -18,11 +19,11 @@ command_fn add_info(CLI::App& app) {
 
     return [=]() -> int {
         const std::string path = model_path_or_default(model_opt, *model_path);
-        auto model = llama_model::load(path, {.tokenizer_path = *tok_path});
-        if (!model) return report(model.error());
-        const auto& m = **model;
-        const auto& src = m.source();
-        const auto& hp = m.hparams();
+        auto loaded = model_source_load(path, {.tokenizer_path = *tok_path});
+        if (!loaded) return report(loaded.error());
+        if (auto ok = model_source_validate(*loaded); !ok) return report(ok.error());
+        const model_source& src = *loaded;
+        const auto& hp = src.hparams;
         std::printf("model:          %s\nformat:         %s\nname:           %s\n", path.c_str(),
                     src.format.c_str(), printable(src.name, 200).c_str());
         std::printf("architecture:   llama\n");
@@ -35,11 +36,14 @@ command_fn add_info(CLI::App& app) {
             hp.head_dim(), hp.n_rot, hp.rms_norm_eps, hp.rope_theta,
             hp.rope == rope_layout::adjacent_pairs ? "adjacent_pairs" : "rotate_half",
             hp.tied_output ? "yes" : "no");
-        const auto& v = m.vocab();
-        std::printf("tokenizer:      %s, %d tokens, bos %d, eos %d\n",
-                    std::string(v.kind()).c_str(), v.n_vocab(), v.bos_id(), v.eos_id());
+        if (src.vocab)
+            std::printf("tokenizer:      %s, %d tokens, bos %d, eos %d\n",
+                        std::string(src.vocab->kind()).c_str(), src.vocab->n_vocab(),
+                        src.vocab->bos_id(), src.vocab->eos_id());
+        else
+            std::printf("tokenizer:      none in this file (pass --tokenizer)\n");
         std::printf("parameters:     %lld (%.3f M), %zu bytes of weights\n",
-                    static_cast<long long>(m.n_params()), m.n_params() / 1e6, m.n_bytes());
+                    static_cast<long long>(src.n_params()), src.n_params() / 1e6, src.n_bytes());
         if (*show_meta) {
             std::printf("\nmetadata:\n");
             for (const auto& [k, val] : src.metadata)

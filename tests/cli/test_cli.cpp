@@ -79,3 +79,11 @@ TEST(cli_info, describes_the_bundled_model) {
           "[64, 512]", "parameters:", "llama, 512 tokens"})
         EXPECT_NE(r.out.find(needle), std::string::npos) << needle << "\n" << r.out;
 }
+
+TEST(cli_info, llama2c_checkpoint_without_tokenizer) {
+    const auto r = prism_cli("info --model " + test::sh_quote(test::stories_bin()));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("format:         llama2c"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("none in this file"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("parameters:     260032"), std::string::npos) << r.out;
+}

@@ -34,9 +34,6 @@ public:
     const llama_hparams& hparams() const { return m_src.hparams; }
     const model_source& source() const { return m_src; }
     const tokenizer& vocab() const { return *m_src.vocab; }
-    /// Total parameter count and bytes of weight data.
-    int64_t n_params() const;
-    size_t n_bytes() const;
 
     struct layer {
         const tensor_view *attn_norm, *wq, *wk, *wv, *wo, *ffn_norm, *ffn_gate, *ffn_up, *ffn_down;

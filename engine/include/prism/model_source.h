@@ -76,6 +76,18 @@ struct model_source {
     std::shared_ptr<const tokenizer> vocab;                     ///< null if the file has none
     std::vector<std::pair<std::string, std::string>> metadata;  ///< key, printable value
 
+    /// Total parameter count and bytes of weight data over all tensors.
+    int64_t n_params() const {
+        int64_t n = 0;
+        for (const auto& [key, t] : tensors) n += t.numel();
+        return n;
+    }
+    size_t n_bytes() const {
+        size_t n = 0;
+        for (const auto& [key, t] : tensors) n += t.nbytes;
+        return n;
+    }
+
     const tensor_view* find(const std::string& tensor_name) const {
         auto it = tensors.find(tensor_name);
         return it == tensors.end() ? nullptr : &it->second;

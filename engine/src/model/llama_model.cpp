@@ -43,16 +43,4 @@ result<std::shared_ptr<const llama_model>> llama_model::load(const std::string& 
     return from_source(std::move(*src));
 }
 
-int64_t llama_model::n_params() const {
-    int64_t n = 0;
-    for (const auto& [name, t] : m_src.tensors) n += t.numel();
-    return n;
-}
-
-size_t llama_model::n_bytes() const {
-    size_t n = 0;
-    for (const auto& [name, t] : m_src.tensors) n += t.nbytes;
-    return n;
-}
-
 }  // namespace prism
