@@ -42,6 +42,18 @@ void check(bool ok, const std::string& message) {
     if (!ok) throw engine_error(errc::invalid_argument, message);
 }
 
+// Removes the capture tap from the context however generation ends.
+struct tap_guard {
+    llama_context& ctx;
+    bool active;
+    tap_guard(llama_context& c, bool on) : ctx(c), active(on) {}
+    ~tap_guard() {
+        if (active) ctx.set_tap({});
+    }
+    tap_guard(const tap_guard&) = delete;
+    tap_guard& operator=(const tap_guard&) = delete;
+};
+
 }  // namespace
 
 result<generate_result> generate(llama_context& ctx, const generate_params& p,
@@ -70,13 +82,27 @@ result<generate_result> generate(llama_context& ctx, const generate_params& p,
         if (!r.prompt_text.empty())
             cancelled = !emit({r.prompt_tokens.back(), r.prompt_text, true});
 
+        const auto n_prompt = static_cast<int32_t>(r.prompt_tokens.size());
+        int32_t n_batch = p.n_batch;
+        tap_guard tap(ctx, p.capture != nullptr);
+        if (p.capture) {
+            const int64_t budget_tokens = p.n_predict >= 0 ? n_prompt + p.n_predict : ctx.n_ctx();
+            const int64_t t_max = std::min<int64_t>(budget_tokens, ctx.n_ctx());
+            if (auto ok = p.capture->reserve(t_max); !ok)
+                throw engine_error(ok.error().code, ok.error().message);
+            ctx.set_tap(p.capture->tap());
+            // The unfused path holds [n_batch, n_head, T] probabilities: keep it near 64 MiB.
+            const int64_t per_token = int64_t{ctx.model().hparams().n_head} * t_max * 4;
+            n_batch = static_cast<int32_t>(std::clamp<int64_t>(
+                (int64_t{64} << 20) / std::max<int64_t>(per_token, 1), 1, n_batch));
+        }
+
         // Prompt processing: logits only for the last prompt token.
         ctx.kv_cache_seq_remove(p.seq_id, 0);
         llama_batch batch;
-        const auto n_prompt = static_cast<int32_t>(r.prompt_tokens.size());
-        for (int32_t i0 = 0; i0 < n_prompt && !cancelled; i0 += p.n_batch) {
+        for (int32_t i0 = 0; i0 < n_prompt && !cancelled; i0 += n_batch) {
             batch.clear();
-            const int32_t i1 = std::min(n_prompt, i0 + p.n_batch);
+            const int32_t i1 = std::min(n_prompt, i0 + n_batch);
             for (int32_t i = i0; i < i1; ++i)
                 batch.add(r.prompt_tokens[i], i, p.seq_id, i == n_prompt - 1);
             if (auto ok = ctx.decode(batch); !ok)
@@ -88,6 +114,14 @@ result<generate_result> generate(llama_context& ctx, const generate_params& p,
         stop_matcher stops(p.stop);
         std::vector<int32_t> history = r.prompt_tokens;
         clock::time_point t_first{};
+        bool last_pending = false;  // the newest token has not been through a forward yet
+        auto decode_last = [&] {
+            batch.clear();
+            batch.add(history.back(), static_cast<int32_t>(history.size()) - 1, p.seq_id, true);
+            if (auto ok = ctx.decode(batch); !ok)
+                throw engine_error(ok.error().code, ok.error().message);
+            last_pending = false;
+        };
         r.reason = stop_reason::n_predict;
         int32_t n_done = 0;
         while (!cancelled) {
@@ -112,6 +146,7 @@ result<generate_result> generate(llama_context& ctx, const generate_params& p,
             }
             r.tokens.push_back(id);
             history.push_back(id);
+            last_pending = true;
             std::string text = stops.push(detok.push(id));
             r.text += text;
             if (!emit({id, std::move(text), false})) cancelled = true;
@@ -120,11 +155,12 @@ result<generate_result> generate(llama_context& ctx, const generate_params& p,
                 break;
             }
             if (cancelled || (p.n_predict >= 0 && n_done >= p.n_predict)) break;
-            batch.clear();
-            batch.add(id, static_cast<int32_t>(history.size()) - 1, p.seq_id, true);
-            if (auto ok = ctx.decode(batch); !ok)
-                throw engine_error(ok.error().code, ok.error().message);
+            decode_last();
         }
+        // Capture wants the last generated token's attention row: one more forward.
+        if (p.capture && last_pending && !cancelled &&
+            static_cast<int32_t>(history.size()) <= ctx.n_ctx())
+            decode_last();
         if (cancelled) {
             r.reason = stop_reason::cancelled;
         } else if (r.reason != stop_reason::stop_string) {

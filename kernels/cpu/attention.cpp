@@ -11,7 +11,7 @@ namespace prism::kernels {
 
 void attention_row(const float* q, const float* k, const float* v, int64_t kv_stride, int64_t n_kv,
                    int64_t n_head, int64_t n_head_kv, int64_t head_dim, float* scores, float* out,
-                   float* probs_out) {
+                   float* probs_out, int64_t probs_stride) {
     const int64_t group = n_head / n_head_kv;
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     for (int64_t h = 0; h < n_head; ++h) {
@@ -22,7 +22,7 @@ void attention_row(const float* q, const float* k, const float* v, int64_t kv_st
                 dot_row(ggml_type::f32, k + p * kv_stride + kvh * head_dim, qh, head_dim) * scale;
         softmax(scores, n_kv);
         if (probs_out) {
-            for (int64_t p = 0; p < n_kv; ++p) probs_out[h * n_kv + p] = scores[p];
+            for (int64_t p = 0; p < n_kv; ++p) probs_out[h * probs_stride + p] = scores[p];
         }
         float* oh = out + h * head_dim;
         for (int64_t d = 0; d < head_dim; ++d) oh[d] = 0.0f;

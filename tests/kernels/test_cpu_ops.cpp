@@ -150,7 +150,7 @@ TEST(attention_row, matches_naive_grouped_query_attention) {
                v = random_floats(n_kv * stride, 3);
     std::vector<float> scores(n_kv), out(n_head * hd), probs(n_head * n_kv);
     attention_row(q.data(), k.data(), v.data(), stride, n_kv, n_head, n_head_kv, hd, scores.data(),
-                  out.data(), probs.data());
+                  out.data(), probs.data(), n_kv);
     for (int64_t h = 0; h < n_head; ++h) {
         const int64_t kvh = h / 2;
         std::vector<double> p(n_kv);

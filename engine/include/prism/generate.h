@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "prism/attention_capture.h"
 #include "prism/error.h"
 #include "prism/llama.h"
 #include "prism/sampler.h"
@@ -26,6 +27,10 @@ struct generate_params {
     bool ignore_eos = false;        ///< keep going after the end-of-sequence token
     int32_t seq_id = 0;             ///< cache slot to use (its previous contents are cleared)
     int32_t n_batch = 512;          ///< prompt tokens per forward call
+    /// When set, attention of every prompt and generated token is recorded into it (its
+    /// memory is reserved first: errc::out_of_memory if over its budget). The last
+    /// generated token gets one more forward so its row is captured too. Not owned.
+    attention_capture* capture = nullptr;
 };
 
 enum class stop_reason { n_predict, eos, stop_string, context_full, cancelled };

@@ -9,9 +9,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "prism/backend.h"
@@ -70,6 +72,28 @@ struct llama_batch {
     size_t size() const { return token.size(); }
 };
 
+/// One observed intermediate tensor row (see llama_context::set_tap). Names and shapes:
+///   "attn_probs" [n_head, pos + 1]  post-softmax attention of the query at `pos`, per query head
+///   "attn_out"   [1, n_embd]        attention block output (after Wo), before the residual add
+///   "ffn_out"    [1, n_embd]        feed-forward output, before the residual add
+///   "resid"      [1, n_embd]        the residual stream after the layer
+/// The data is only valid during the callback.
+struct tap_event {
+    std::string_view name;
+    int32_t layer = 0;
+    int32_t seq_id = 0;
+    int32_t pos = 0;
+    int64_t rows = 0, cols = 0;
+    std::span<const float> data;
+};
+
+/// Which tensors to observe and where to send them. `wants` is asked once per forward and
+/// layer; layers nobody observes run the fast path (no probability matrix is formed).
+struct tap_params {
+    std::function<bool(std::string_view name, int32_t layer)> wants;
+    std::function<void(const tap_event&)> on_tensor;
+};
+
 struct context_params {
     int32_t n_ctx = 0;      ///< positions per sequence; 0 = the model's n_ctx_train (≤ 4096)
     int32_t n_seq_max = 1;  ///< sequences (cache slots) that can be live at once
@@ -101,12 +125,18 @@ public:
     void kv_cache_clear();
     size_t kv_cache_bytes() const;
 
+    /// Observe intermediate tensors during decode (replaces any previous tap; an empty
+    /// tap_params turns observation off).
+    void set_tap(tap_params tap) { m_tap = std::move(tap); }
+
     const llama_model& model() const { return *m_model; }
     backend& compute_backend() { return *m_backend; }
 
 private:
     llama_context() = default;
     void forward(const llama_batch& batch);
+    void emit_probs(int32_t layer, int32_t seq, std::span<const int32_t> pos,
+                    std::span<const float> probs, int64_t stride);
 
     std::shared_ptr<const llama_model> m_model;
     std::unique_ptr<backend> m_backend;
@@ -116,6 +146,7 @@ private:
     std::vector<std::unique_ptr<backend_buffer>> m_k, m_v;  // [layer][seq][pos][kv_dim]
     std::vector<float> m_logits;
     int32_t m_n_outputs = 0;
+    tap_params m_tap;
 };
 
 }  // namespace prism

@@ -101,7 +101,7 @@ public:
 
     void attention(const float* q, const float* k, const float* v, const int32_t* pos,
                    int64_t n_tokens, int64_t n_head, int64_t n_head_kv, int64_t head_dim,
-                   float* out) override {
+                   float* out, float* probs, int64_t probs_stride) override {
         const int64_t kv_stride = n_head_kv * head_dim;
         const int64_t q_stride = n_head * head_dim;
         m_pool.parallel_for(n_tokens, [&](int64_t t0, int64_t t1, int) {
@@ -110,7 +110,9 @@ public:
                 const int64_t n_kv = pos[t] + 1;
                 scores.resize(static_cast<size_t>(n_kv));
                 kernels::attention_row(q + t * q_stride, k, v, kv_stride, n_kv, n_head, n_head_kv,
-                                       head_dim, scores.data(), out + t * q_stride, nullptr);
+                                       head_dim, scores.data(), out + t * q_stride,
+                                       probs ? probs + t * n_head * probs_stride : nullptr,
+                                       probs_stride);
             }
         });
     }

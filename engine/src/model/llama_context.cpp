@@ -100,6 +100,21 @@ result<void> llama_context::decode(const llama_batch& batch) {
     });
 }
 
+void llama_context::emit_probs(int32_t layer, int32_t seq, std::span<const int32_t> pos,
+                               std::span<const float> probs, int64_t stride) {
+    const int64_t n_head = m_model->hparams().n_head;
+    std::vector<float> row;
+    for (size_t j = 0; j < pos.size(); ++j) {
+        // Pack [n_head][pos + 1] contiguously for the tap.
+        const int64_t n_kv = pos[j] + 1;
+        row.resize(static_cast<size_t>(n_head * n_kv));
+        for (int64_t h = 0; h < n_head; ++h)
+            std::copy_n(probs.data() + (static_cast<int64_t>(j) * n_head + h) * stride, n_kv,
+                        row.data() + h * n_kv);
+        m_tap.on_tensor({"attn_probs", layer, seq, pos[j], n_head, n_kv, row});
+    }
+}
+
 void llama_context::forward(const llama_batch& batch) {
     const auto& hp = m_model->hparams();
     backend& be = *m_backend;
@@ -117,8 +132,20 @@ void llama_context::forward(const llama_batch& batch) {
     std::vector<float> qs, outs;
     std::vector<int32_t> ps;
 
+    auto wants = [&](std::string_view name, int32_t l) {
+        return m_tap.wants && m_tap.on_tensor && m_tap.wants(name, l);
+    };
+    // Per-token rows of a [n, n_embd] activation to the tap.
+    auto emit_rows = [&](std::string_view name, int32_t l, const float* data) {
+        for (int64_t i = 0; i < n; ++i)
+            m_tap.on_tensor({name, l, batch.seq_id[i], batch.pos[i], 1, n_embd,
+                             std::span<const float>(data + i * n_embd, n_embd)});
+    };
+    std::vector<float> probs;
+
     for (int32_t l = 0; l < hp.n_layer; ++l) {
         const auto& L = m_model->layers()[static_cast<size_t>(l)];
+        const bool want_probs = wants("attn_probs", l);
         be.rms_norm(x.data(), *L.attn_norm, h.data(), n, hp.rms_norm_eps);
         be.matmul(*L.wq, h.data(), n, q.data());
         be.matmul(*L.wk, h.data(), n, k.data());
@@ -145,13 +172,18 @@ void llama_context::forward(const llama_batch& batch) {
                             q_dim * sizeof(float));
                 ps[j] = batch.pos[rows[j]];
             }
+            const int64_t stride = want_probs ? *std::max_element(ps.begin(), ps.end()) + 1 : 0;
+            if (want_probs) probs.resize(static_cast<size_t>(m * hp.n_head * stride));
             be.attention(qs.data(), kc + s * slot, vc + s * slot, ps.data(), m, hp.n_head,
-                         hp.n_head_kv, head_dim, outs.data());
+                         hp.n_head_kv, head_dim, outs.data(), want_probs ? probs.data() : nullptr,
+                         stride);
             for (int64_t j = 0; j < m; ++j)
                 std::memcpy(att.data() + rows[j] * q_dim, outs.data() + j * q_dim,
                             q_dim * sizeof(float));
+            if (want_probs) emit_probs(l, s, ps, probs, stride);
         }
         be.matmul(*L.wo, att.data(), n, tmp.data());
+        if (wants("attn_out", l)) emit_rows("attn_out", l, tmp.data());
         be.add(x.data(), tmp.data(), n * n_embd);
 
         be.rms_norm(x.data(), *L.ffn_norm, h.data(), n, hp.rms_norm_eps);
@@ -159,7 +191,9 @@ void llama_context::forward(const llama_batch& batch) {
         be.matmul(*L.ffn_up, h.data(), n, up.data());
         be.swiglu(gate.data(), up.data(), n * hp.n_ff);
         be.matmul(*L.ffn_down, gate.data(), n, tmp.data());
+        if (wants("ffn_out", l)) emit_rows("ffn_out", l, tmp.data());
         be.add(x.data(), tmp.data(), n * n_embd);
+        if (wants("resid", l)) emit_rows("resid", l, x.data());
     }
 
     // Final norm and classifier only for the rows that want logits.

@@ -54,10 +54,11 @@ void softmax(float* x, int64_t n);
 /// head h / (n_head / n_head_kv)).
 ///   q:   [n_head, head_dim]                out: [n_head, head_dim]
 ///   k,v: [n_kv, n_head_kv, head_dim] (row stride kv_stride floats between positions)
-///   scores: scratch of n_kv floats; probs_out, if not null, receives [n_head, n_kv].
+///   scores: scratch of n_kv floats; probs_out, if not null, receives the probabilities of
+///   head h at probs_out[h * probs_stride + p] for p < n_kv (probs_stride >= n_kv).
 void attention_row(const float* q, const float* k, const float* v, int64_t kv_stride, int64_t n_kv,
                    int64_t n_head, int64_t n_head_kv, int64_t head_dim, float* scores, float* out,
-                   float* probs_out);
+                   float* probs_out, int64_t probs_stride);
 
 // --- swiglu.cpp (Shazeer 2020) -----------------------------------------------------------
 /// gate[i] = silu(gate[i]) * up[i] over n floats.
