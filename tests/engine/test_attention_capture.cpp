@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "prism/attention_capture.h"
 #include "prism/generate.h"
@@ -139,4 +141,31 @@ TEST(attention_capture, bad_selections_are_rejected) {
     EXPECT_FALSE(attention_capture::create(f.model->hparams(), {.heads = {-1}}).has_value());
     EXPECT_FALSE(attention_capture::create(f.model->hparams(), {.heads = {1, 1}}).has_value());
     EXPECT_FALSE(attention_capture::create(f.model->hparams(), {.pool = 0}).has_value());
+}
+
+TEST(taps, residual_stream_identity_and_only_wanted_layers) {
+    // resid(l) = resid(l-1) + attn_out(l) + ffn_out(l): the taps carry the real tensors.
+    auto f = load();
+    std::map<std::pair<std::string, int>, std::vector<float>> seen;  // (name, layer) at pos 3
+    std::set<std::pair<std::string, int>> asked;
+    f.ctx->set_tap(
+        {[&](std::string_view name, int32_t layer) {
+             asked.insert({std::string(name), layer});
+             return name != "attn_probs" && layer >= 1 && layer <= 2;
+         },
+         [&](const tap_event& ev) {
+             EXPECT_EQ(ev.cols, 64);
+             if (ev.pos == 3)
+                 seen[{std::string(ev.name), ev.layer}].assign(ev.data.begin(), ev.data.end());
+         }});
+    llama_batch b;
+    for (int i = 0; i < 5; ++i) b.add(f.tokens[i], i, 0, i == 4);
+    ASSERT_TRUE(f.ctx->decode(b).has_value());
+    f.ctx->set_tap({});
+    EXPECT_TRUE(asked.count({"attn_probs", 0}));
+    EXPECT_FALSE(seen.count({"resid", 0}));
+    EXPECT_FALSE(seen.count({"resid", 3}));
+    const auto &r1 = seen.at({"resid", 1}), &r2 = seen.at({"resid", 2});
+    const auto &a2 = seen.at({"attn_out", 2}), &f2 = seen.at({"ffn_out", 2});
+    for (size_t i = 0; i < 64; ++i) EXPECT_NEAR(r2[i], r1[i] + a2[i] + f2[i], 1e-5);
 }
