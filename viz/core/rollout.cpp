@@ -27,6 +27,40 @@ namespace {
 
 constexpr int64_t q_block = 32;  // query rows of C updated together (32 × 8 KiB at n = 2048)
 
+// y[0..n) += w · x[0..n). Unrolled by 8 so that -O2 (whose cheap vectorizer skips loops of
+// unknown trip count) still turns the body into SIMD through straight-line vectorization.
+void add_scaled(float* __restrict y, const float* __restrict x, float w, int64_t n) {
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        y[k + 0] += w * x[k + 0];
+        y[k + 1] += w * x[k + 1];
+        y[k + 2] += w * x[k + 2];
+        y[k + 3] += w * x[k + 3];
+        y[k + 4] += w * x[k + 4];
+        y[k + 5] += w * x[k + 5];
+        y[k + 6] += w * x[k + 6];
+        y[k + 7] += w * x[k + 7];
+    }
+    for (; k < n; ++k) y[k] += w * x[k];
+}
+
+// y[0..n) += w0 · x0[0..n) + w1 · x1[0..n), unrolled like add_scaled.
+void add_scaled2(float* __restrict y, const float* __restrict x0, float w0,
+                 const float* __restrict x1, float w1, int64_t n) {
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        y[k + 0] += w0 * x0[k + 0] + w1 * x1[k + 0];
+        y[k + 1] += w0 * x0[k + 1] + w1 * x1[k + 1];
+        y[k + 2] += w0 * x0[k + 2] + w1 * x1[k + 2];
+        y[k + 3] += w0 * x0[k + 3] + w1 * x1[k + 3];
+        y[k + 4] += w0 * x0[k + 4] + w1 * x1[k + 4];
+        y[k + 5] += w0 * x0[k + 5] + w1 * x1[k + 5];
+        y[k + 6] += w0 * x0[k + 6] + w1 * x1[k + 6];
+        y[k + 7] += w0 * x0[k + 7] + w1 * x1[k + 7];
+    }
+    for (; k < n; ++k) y[k] += w0 * x0[k] + w1 * x1[k];
+}
+
 bool is_lower_triangular(const attn_matrix& a) {
     for (int64_t q = 0; q < a.n; ++q) {
         const float* row = a.p.data() + q * a.n;
@@ -94,14 +128,21 @@ private:
         for (int64_t q0 = 0; q0 < n; q0 += q_block) {
             const int64_t q1 = std::min(n, q0 + q_block);
             const int64_t m_end = lower_ ? q1 : n;
-            for (int64_t m = 0; m < m_end; ++m) {
-                const float* r_row = r_.p.data() + m * n;
-                const int64_t k_end = lower_ ? m + 1 : n;
+            // Two rows of R per sweep over the C block halve the loads and stores of C. In the
+            // lower case R[m][m + 1] is a stored zero, so both rows can share k_end = m + 2.
+            for (int64_t m = 0; m < m_end; m += 2) {
+                const bool pair = m + 1 < m_end;
+                const float* r0 = r_.p.data() + m * n;
+                const float* r1 = pair ? r0 + n : nullptr;
+                const int64_t k_end = lower_ ? m + (pair ? 2 : 1) : n;
                 for (int64_t q = lower_ ? std::max(q0, m) : q0; q < q1; ++q) {
-                    const float w = entry(a, q, m);
-                    if (w == 0.0f) continue;
+                    const float w0 = entry(a, q, m);
+                    const float w1 = pair ? entry(a, q, m + 1) : 0.0f;
                     float* out_row = scratch_.p.data() + q * n;
-                    for (int64_t k = 0; k < k_end; ++k) out_row[k] += w * r_row[k];
+                    if (w1 != 0.0f)
+                        add_scaled2(out_row, r0, w0, r1, w1, k_end);
+                    else if (w0 != 0.0f)
+                        add_scaled(out_row, r0, w0, k_end);
                 }
             }
         }
