@@ -112,6 +112,13 @@ result<model_source> model_source_from_gguf(const std::string& path);
 result<model_source> model_source_from_llama2c(const std::string& path);
 result<model_source> model_source_from_hf(const std::string& dir);
 
+/// A Llama model with random F32 weights of the shape `hp` describes: every matrix drawn
+/// from N(0, 0.02²) by a std::mt19937_64 seeded with `seed`, norm weights 1 (GPT-2 / Llama
+/// initialization scale). For benchmarks and tests of realistic shapes without a download.
+/// `vocab` may be null. errc::invalid_argument if hp is inconsistent.
+result<model_source> model_source_random(const llama_hparams& hp, uint64_t seed,
+                                         std::shared_ptr<const tokenizer> vocab = nullptr);
+
 /// Checks that every tensor the Llama forward needs exists with the shape hparams imply;
 /// errc::format naming the first missing or mis-shaped tensor.
 result<void> model_source_validate(const model_source& m);
