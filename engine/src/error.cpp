@@ -45,7 +45,12 @@ std::string printable(std::string_view s, size_t max_bytes) {
     size_t head = max_bytes * 2 / 3, tail = out.size() - (max_bytes - head);
     while (head > 0 && is_continuation(out[head])) --head;
     while (tail < out.size() && is_continuation(out[tail])) ++tail;
-    return out.substr(0, head) + " … " + out.substr(tail);
+    std::string cut;
+    cut.reserve(max_bytes + 8);
+    cut.append(out, 0, head);
+    cut.append(" … ");
+    cut.append(out, tail, std::string::npos);
+    return cut;
 }
 
 error current_exception_to_error(const std::string& path) {
