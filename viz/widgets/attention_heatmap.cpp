@@ -339,6 +339,11 @@ const attn_matrix& AttentionHeatmap::displayedMatrix() const {
     return m_view && m_view->error.isEmpty() ? m_view->displayed : emptyMatrix();
 }
 
+const std::vector<double>& AttentionHeatmap::displayedColorValues() const {
+    static const std::vector<double> none;
+    return m_view && m_view->error.isEmpty() ? m_view->color : none;
+}
+
 int64_t AttentionHeatmap::displayBlockSize() const {
     return m_view ? m_view->block : 1;
 }

@@ -19,6 +19,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <vector>
 
 #include "prism/viz/attention_data.h"
 #include "prism/viz/widgets/view_options.h"
@@ -74,6 +75,10 @@ public:
     /// The matrix as drawn: mode, hide-sink and display pooling applied (mean over
     /// displayBlockSize()² tokens per cell). Empty (n = 0) when nothing is shown.
     const attn_matrix& displayedMatrix() const;
+    /// Colour value of each displayed cell, row-major like displayedMatrix(): the
+    /// probability (Linear, Log — zeros raised to the log range's floor) or its percentile
+    /// among the displayed nonzero values (Rank); NaN for masked (future) cells.
+    const std::vector<double>& displayedColorValues() const;
     /// Tokens per displayed cell along each axis (1 = full resolution).
     int64_t displayBlockSize() const;
     /// Thread that prepared the shown view (never the GUI thread); nullptr if none.
