@@ -104,3 +104,24 @@ TEST(HeadGrid, ClickEmitsHeadSelectedAndOpensTheHeatmap) {
     QTest::mouseClick(grid.plot(), Qt::LeftButton, {}, grid.cellCenter(0, 1));
     EXPECT_EQ(selected.back(), std::make_pair(0, 1));
 }
+
+TEST(HeadGrid, SingleHeadIsOneClickableCell) {
+    prism::test::qt_app();
+    auto set = std::make_shared<const attention_set>(prism::test::long_attention_set(5));
+    HeadGrid grid;
+    grid.resize(300, 300);
+    grid.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&grid));
+    grid.setAttention(set);
+    ASSERT_TRUE(grid.waitForStats());
+    grid.plot()->replot();
+    int selected = 0;
+    QObject::connect(&grid, &HeadGrid::headSelected, [&](int layer, int head) {
+        EXPECT_EQ(layer, 0);
+        EXPECT_EQ(head, 0);
+        ++selected;
+    });
+    QTest::mouseClick(grid.plot(), Qt::LeftButton, {}, grid.cellCenter(0, 0));
+    EXPECT_EQ(selected, 1);
+    EXPECT_TRUE(grid.toolTipFor(0, 0).startsWith("L0 H0"));
+}

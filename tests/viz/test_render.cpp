@@ -110,6 +110,12 @@ TEST(Render, SampleImagesForPeople) {
     QTest::qWait(50);
     heatmap.grab().save(dir + "/widget_heatmap_rank.png");
     heatmap.exportSvg(dir + "/widget_heatmap.svg");
+    heatmap.setScale(prism::viz::ColorScale::Log);
+    heatmap.setHideSink(false);
+    heatmap.setMode(prism::viz::AttentionMode::MeanOverHeads);
+    ASSERT_TRUE(heatmap.waitForPrepared());
+    QTest::qWait(50);
+    heatmap.grab().save(dir + "/widget_heatmap_log.png");
 
     prism::viz::AttentionHeatmap empty;
     empty.resize(600, 400);

@@ -282,3 +282,35 @@ TEST(AttentionHeatmap, LongSequenceIsPooledToTheWidgetOffTheGuiThread) {
     EXPECT_EQ(widget.hoverText(2047, 5),
               QStringLiteral("query \"·t2047\" → key \"·t5\": %1").arg(value, 0, 'f', 3));
 }
+
+TEST(AttentionHeatmap, ResizingRepoolsALongSequence) {
+    prism::test::qt_app();
+    auto set = std::make_shared<const attention_set>(prism::test::long_attention_set(1500));
+    AttentionHeatmap widget;
+    widget.resize(500, 400);
+    widget.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&widget));
+    widget.setAttention(set);
+    ASSERT_TRUE(widget.waitForPrepared(120000));
+    const int64_t smallBlock = widget.displayBlockSize();
+    widget.resize(1000, 900);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return widget.displayBlockSize() < smallBlock; }, 10000));
+    ASSERT_TRUE(widget.waitForPrepared(120000));
+    EXPECT_LE(widget.displayedMatrix().n, std::max(widget.width(), widget.height()));
+}
+
+TEST(AttentionHeatmap, SingleTokenShowsAndExports) {
+    prism::test::qt_app();
+    auto one = prism::test::long_attention_set(1);
+    AttentionHeatmap widget;
+    widget.resize(400, 400);
+    widget.setAttention(std::make_shared<const attention_set>(one));
+    ASSERT_TRUE(widget.waitForPrepared());
+    ASSERT_EQ(widget.displayedMatrix().n, 1);
+    EXPECT_FLOAT_EQ(widget.displayedMatrix().at(0, 0), 1.0f);
+    EXPECT_EQ(widget.hoverText(0, 0), QStringLiteral("query \"·t0\" → key \"·t0\": 1.000"));
+    const prism::test::temp_dir dir;
+    const QString png = QString::fromStdString(dir.file("one.png"));
+    ASSERT_TRUE(widget.exportPng(png, 300, 200));
+    EXPECT_EQ(QImage(png).size(), QSize(300, 200));
+}

@@ -67,7 +67,14 @@ AttentionHeatmap::AttentionHeatmap(QWidget* parent) : QWidget(parent) {
     m_resizeTimer = new QTimer(this);
     m_resizeTimer->setSingleShot(true);
     m_resizeTimer->setInterval(200);
-    connect(m_resizeTimer, &QTimer::timeout, this, &AttentionHeatmap::requestView);
+    connect(m_resizeTimer, &QTimer::timeout, this, [this] {
+        // Re-pool when the plot's new size calls for another block size.
+        if (!m_view || !m_view->full) return;
+        const int64_t n = m_view->full->n;
+        const int64_t budget = displayCellBudget();
+        const int64_t block = n > budget ? (n + budget - 1) / budget : 1;
+        if (block != m_view->block) requestView();
+    });
     setAttention(nullptr);
 }
 
@@ -328,11 +335,8 @@ int64_t AttentionHeatmap::displayCellBudget() const {
 
 void AttentionHeatmap::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
-    if (!m_view || !m_view->full) return;
-    const int64_t n = m_view->full->n;
-    const int64_t budget = displayCellBudget();
-    const int64_t block = n > budget ? (n + budget - 1) / budget : 1;
-    if (block != m_view->block) m_resizeTimer->start();
+    // Checked once the resize settles (and the layout has resized the plot).
+    if (m_view && m_view->full && m_view->full->n > 64) m_resizeTimer->start();
 }
 
 const attn_matrix& AttentionHeatmap::displayedMatrix() const {

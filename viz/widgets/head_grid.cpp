@@ -127,6 +127,7 @@ HeadGrid::HeadGrid(QWidget* parent) : QWidget(parent) {
         axis->grid()->setVisible(false);
         axis->setTickLength(0, 3);
     }
+    keepTickersFitted(m_plot);
     m_plot->xAxis->setLabel(tr("head"));
     m_plot->yAxis->setLabel(tr("layer"));
     m_plot->yAxis->setRangeReversed(true);

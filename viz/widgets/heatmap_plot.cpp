@@ -60,12 +60,7 @@ HeatmapPlot::HeatmapPlot(QCustomPlot* plot) : m_plot(plot) {
                      [this](const QCPRange& r) { clampRange(m_plot->xAxis, r); });
     QObject::connect(m_plot->yAxis, rangeChanged, m_plot,
                      [this](const QCPRange& r) { clampRange(m_plot->yAxis, r); });
-    // Ticks are generated before the layout step, from the previous layout's axis length;
-    // when the length changed (a resize), replot once more so the thinning fits.
-    QObject::connect(m_plot, &QCustomPlot::afterLayout, m_plot, [this] {
-        if (m_xTicker->needsRegenerate() || m_yTicker->needsRegenerate())
-            m_plot->replot(QCustomPlot::rpQueuedReplot);
-    });
+    keepTickersFitted(m_plot);
 }
 
 void HeatmapPlot::showView(const HeatmapView& view, const QStringList& labels,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 namespace prism::viz {
 
@@ -76,6 +77,23 @@ bool TokenAxisTicker::needsRegenerate() const {
     if (!m_axis || m_labels.isEmpty()) return false;
     const double length = axisLength(m_axis);
     return length > 1 && std::abs(length - m_lastLength) > 0.02 * length;
+}
+
+void keepTickersFitted(QCustomPlot* plot) {
+    auto correctedFor = std::make_shared<QSize>();
+    QObject::connect(plot, &QCustomPlot::afterLayout, plot, [plot, correctedFor] {
+        bool stale = false;
+        for (QCPAxisRect* rect : plot->axisRects()) {
+            for (QCPAxis* axis : rect->axes()) {
+                const auto* ticker = dynamic_cast<const TokenAxisTicker*>(axis->ticker().data());
+                stale = stale || (ticker && ticker->needsRegenerate());
+            }
+        }
+        if (stale && plot->viewport().size() != *correctedFor) {
+            *correctedFor = plot->viewport().size();
+            plot->replot(QCustomPlot::rpQueuedReplot);
+        }
+    });
 }
 
 int niceStride(double minimum) {

@@ -59,6 +59,12 @@ private:
     double m_lastLength = 0;
 };
 
+/// Ticks are generated before QCustomPlot's layout step, from the previous layout's axis
+/// lengths; after a resize that can thin labels for the wrong length. This replots once
+/// more (queued) when a TokenAxisTicker of `plot` assumed a length the layout then changed
+/// by more than 2% — at most once per viewport size, so label-width feedback cannot loop.
+void keepTickersFitted(QCustomPlot* plot);
+
 /// Smallest "nice" stride (1, 2, 5, 10, 20, 50, ...) that is >= minimum.
 int niceStride(double minimum);
 

@@ -53,7 +53,6 @@ TokenStrip::TokenStrip(QWidget* parent) : QWidget(parent) {
     m_requestTimer->setSingleShot(true);
     m_requestTimer->setInterval(0);
     connect(m_requestTimer, &QTimer::timeout, this, &TokenStrip::launchRequest);
-    setMouseTracking(false);
     setAttribute(Qt::WA_OpaquePaintEvent);
     QSizePolicy policy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     policy.setHeightForWidth(true);
