@@ -53,12 +53,14 @@ int main(int argc, char** argv) {
     add("generate", "generate text from a prompt (streams to stdout)", prism::cli::add_generate);
     add("tokenize", "print the token ids of a text", prism::cli::add_tokenize);
     add("info", "describe a model: hyperparameters, tokenizer, tensors", prism::cli::add_info);
+    add("attention", "generate with attention capture; write .npy, CSV, statistics, heatmaps",
+        prism::cli::add_attention);
     const bool known =
         argc > 1 && std::any_of(commands.begin(), commands.end(),
                                 [&](const auto& c) { return c.first->get_name() == argv[1]; });
     if (argc > 1 && argv[1][0] != '-' && !known)
         return prism::cli::report("unknown command '" + std::string(argv[1]) +
-                                  "' (commands: generate, tokenize, info; see --help)");
+                                  "' (commands: generate, tokenize, info, attention; see --help)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

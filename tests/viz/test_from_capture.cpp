@@ -5,6 +5,7 @@
 #include "prism/npy.h"
 #include "prism/viz/analysis.h"
 #include "prism/viz/from_capture.h"
+#include "prism/viz/labels.h"
 #include "test_paths.h"
 
 using namespace prism;
@@ -15,6 +16,17 @@ TEST(token_label, spaces_newlines_controls_and_length) {
     EXPECT_EQ(viz::token_label(std::string("\x01", 1)), "\\x01");
     EXPECT_EQ(viz::token_label("abcdefghij", 4), "abc\xe2\x80\xa6");
     EXPECT_EQ(viz::token_label("\xf0\x9f\xa6\x99x"), "\xf0\x9f\xa6\x99x");  // emoji kept whole
+    EXPECT_EQ(viz::token_label("\xe2\x96\x81"
+                               "a \r"),
+              "\xc2\xb7"
+              "a"
+              "\xc2\xb7"
+              "\\r");
+    EXPECT_EQ(viz::token_label(""), "\xe2\x88\x85");
+    EXPECT_EQ(viz::token_label(" a\xff", 0, viz::label_style::csv), " a\\xff");
+    EXPECT_EQ(viz::csv_field("a,b"), "\"a,b\"");
+    EXPECT_EQ(viz::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    EXPECT_EQ(viz::csv_field("plain"), "plain");
 }
 
 TEST(attention_set_from_capture, holds_the_reference_matrices_and_labels) {

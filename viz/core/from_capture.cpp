@@ -7,36 +7,6 @@
 
 namespace prism::viz {
 
-std::string token_label(const std::string& piece, size_t max_chars) {
-    static const char* hex = "0123456789abcdef";
-    std::vector<std::string> units;  // one displayed character each
-    for (size_t i = 0; i < piece.size();) {
-        const auto c = static_cast<unsigned char>(piece[i]);
-        size_t n = 1;
-        if (c == ' ') {
-            units.emplace_back("\xc2\xb7");  // '·'
-        } else if (c == '\n') {
-            units.emplace_back("\\n");
-        } else if (c == '\t') {
-            units.emplace_back("\\t");
-        } else if (c < 0x20 || c == 0x7f) {
-            units.push_back(std::string("\\x") + hex[c >> 4] + hex[c & 15]);
-        } else {
-            // One whole UTF-8 character (or one stray byte).
-            n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
-            n = std::min(n, piece.size() - i);
-            units.push_back(piece.substr(i, n));
-        }
-        i += n;
-    }
-    const bool cut = units.size() > max_chars && max_chars > 0;
-    const size_t keep = cut ? max_chars - 1 : units.size();
-    std::string out;
-    for (size_t k = 0; k < keep; ++k) out += units[k];
-    if (cut) out += "\xe2\x80\xa6";  // '…'
-    return out;
-}
-
 attention_set attention_set_from_capture(const attention_capture& capture,
                                          const std::vector<int32_t>& tokens, int32_t n_prompt,
                                          const tokenizer& tok, const llama_hparams& hp,

@@ -1,6 +1,8 @@
 // Token display labels, CSV quoting and the thinning token-axis ticker (token_labels.h).
 #include "token_labels.h"
 
+#include "prism/viz/labels.h"
+
 #include <QFontMetricsF>
 
 #include <algorithm>
@@ -9,38 +11,8 @@
 
 namespace prism::viz {
 
-namespace {
-
-QString escapeControls(const QString& text, bool showSpaces) {
-    QString out;
-    out.reserve(text.size());
-    for (const QChar c : text) {
-        const char16_t u = c.unicode();
-        if (showSpaces && (u == u' ' || u == u'\u2581')) {
-            out += QChar(0x00B7);
-        } else if (u == u'\n') {
-            out += QStringLiteral("\\n");
-        } else if (u == u'\r') {
-            out += QStringLiteral("\\r");
-        } else if (u == u'\t') {
-            out += QStringLiteral("\\t");
-        } else if (u < 0x20 || u == 0x7f) {
-            out += QStringLiteral("\\x%1").arg(static_cast<int>(u), 2, 16, QChar('0'));
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
 QString tokenLabel(const std::string& piece, int maxChars) {
-    if (piece.empty()) return QStringLiteral("∅");
-    QString label = escapeControls(QString::fromUtf8(piece.data(), std::ssize(piece)), true);
-    if (maxChars > 0 && label.size() > maxChars)
-        label = label.left(std::max(1, maxChars - 1)) + QChar(0x2026);
-    return label;
+    return QString::fromStdString(token_label(piece, static_cast<size_t>(std::max(0, maxChars))));
 }
 
 QStringList tokenLabels(const std::vector<std::string>& pieces, int maxChars) {
@@ -51,17 +23,11 @@ QStringList tokenLabels(const std::vector<std::string>& pieces, int maxChars) {
 }
 
 QString csvLabel(const std::string& piece) {
-    return escapeControls(QString::fromUtf8(piece.data(), std::ssize(piece)), false);
+    return QString::fromStdString(token_label(piece, 0, label_style::csv));
 }
 
 QString csvField(const QString& text) {
-    const bool quote = text.contains(QChar(',')) || text.contains(QChar('"')) ||
-                       text.contains(QChar('\n')) || text.contains(QChar('\r')) ||
-                       text.startsWith(QChar(' ')) || text.endsWith(QChar(' '));
-    if (!quote) return text;
-    QString inner = text;
-    inner.replace(QStringLiteral("\""), QStringLiteral("\"\""));
-    return QChar('"') + inner + QChar('"');
+    return QString::fromStdString(csv_field(text.toStdString()));
 }
 
 namespace {

@@ -21,8 +21,4 @@ attention_set attention_set_from_capture(const attention_capture& capture,
                                          const tokenizer& tok, const llama_hparams& hp,
                                          std::string model_name);
 
-/// A short label for a token piece: spaces shown as '·', newlines and tabs escaped, control
-/// bytes as \xNN, at most max_chars characters (then '…').
-std::string token_label(const std::string& piece, size_t max_chars = 16);
-
 }  // namespace prism::viz
