@@ -1,7 +1,9 @@
 // The generation loop behind generate.h: prompt as one batch (in n_batch chunks), then one
 // token per forward. Text flows token → detokenizer_stream (UTF-8 completeness, the
 // SentencePiece leading-space rule) → stop_matcher (stop strings) → callback.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "prism/generate.h"
 
@@ -53,6 +55,18 @@ struct tap_guard {
     tap_guard(const tap_guard&) = delete;
     tap_guard& operator=(const tap_guard&) = delete;
 };
+
+// The model's probability of `id`: from the top list when it is there, else a softmax.
+float probability_of(std::span<const float> logits, int32_t id,
+                     const std::vector<token_candidate>& top) {
+    for (const auto& t : top)
+        if (t.id == id) return t.p;
+    const float max = *std::max_element(logits.begin(), logits.end());
+    double sum = 0.0;
+    for (float l : logits) sum += std::exp(static_cast<double>(l) - max);
+    return static_cast<float>(std::exp(static_cast<double>(logits[static_cast<size_t>(id)]) - max) /
+                              sum);
+}
 
 }  // namespace
 
@@ -134,7 +148,8 @@ result<generate_result> generate(llama_context& ctx, const generate_params& p,
                 r.reason = stop_reason::context_full;
                 break;
             }
-            const int32_t id = smpl.sample(ctx.logits(ctx.n_outputs() - 1), history);
+            const auto logits = ctx.logits(ctx.n_outputs() - 1);
+            const int32_t id = smpl.sample(logits, history);
             if (n_done == 0) {
                 r.timings.ttft_ms = ms_since(t_start);
                 t_first = clock::now();
@@ -147,9 +162,16 @@ result<generate_result> generate(llama_context& ctx, const generate_params& p,
             r.tokens.push_back(id);
             history.push_back(id);
             last_pending = true;
-            std::string text = stops.push(detok.push(id));
-            r.text += text;
-            if (!emit({id, std::move(text), false})) cancelled = true;
+            generate_event ev{id, stops.push(detok.push(id)), false};
+            const auto top = sampler_top_probs(logits, static_cast<size_t>(std::max(p.n_top, 1)));
+            ev.p = probability_of(logits, id, top);
+            if (p.n_top > 0) {
+                ev.top = top;
+                r.top.push_back(top);
+            }
+            r.token_p.push_back(ev.p);
+            r.text += ev.text;
+            if (!emit(std::move(ev))) cancelled = true;
             if (stops.stopped()) {
                 r.reason = stop_reason::stop_string;
                 break;

@@ -8,6 +8,8 @@
 // (llama.cpp's convention), hence 200 and 124 below.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "prism/generate.h"
 #include "test_paths.h"
 #include "test_util.h"
@@ -157,4 +159,47 @@ TEST(generate, bad_parameters_are_errors_not_crashes) {
     EXPECT_NE(r.error().message.find("context"), std::string::npos);
     p = greedy("Once", -2);
     EXPECT_FALSE(generate(*ctx, p).has_value());
+}
+
+TEST(generate, reports_each_tokens_probability_and_top_alternatives) {
+    auto ctx = make_context(test::bundled_model());
+    auto p = greedy("Once upon a time", 10);
+    p.n_top = 5;
+    std::vector<generate_event> events;
+    auto r = generate(*ctx, p, [&](const generate_event& ev) {
+        if (!ev.is_prompt) events.push_back(ev);
+        return true;
+    });
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->top.size(), 10u);
+    ASSERT_EQ(r->token_p.size(), 10u);
+    for (size_t i = 0; i < 10; ++i) {
+        const auto& top = r->top[i];
+        ASSERT_EQ(top.size(), 5u);
+        EXPECT_EQ(top[0].id, r->tokens[i]) << "greedy picks the most probable token";
+        EXPECT_FLOAT_EQ(r->token_p[i], top[0].p);
+        double sum = 0;
+        for (size_t k = 0; k < 5; ++k) {
+            sum += top[k].p;
+            if (k > 0) {
+                EXPECT_GE(top[k - 1].p, top[k].p);
+            }
+        }
+        EXPECT_LE(sum, 1.0 + 1e-6);
+        EXPECT_EQ(events[i].top.size(), 5u);
+        EXPECT_EQ(events[i].token, r->tokens[i]);
+    }
+}
+
+TEST(sampler_top_probs, is_the_softmax_of_the_raw_logits) {
+    const std::vector<float> logits{1.0f, 3.0f, 2.0f, 3.0f};
+    const auto top = sampler_top_probs(logits, 3);
+    const double z = std::exp(1.0) + 2 * std::exp(3.0) + std::exp(2.0);
+    ASSERT_EQ(top.size(), 3u);
+    EXPECT_EQ(top[0].id, 1);  // ties: lower id first
+    EXPECT_EQ(top[1].id, 3);
+    EXPECT_EQ(top[2].id, 2);
+    EXPECT_NEAR(top[0].p, std::exp(3.0) / z, 1e-6);
+    EXPECT_NEAR(top[2].p, std::exp(2.0) / z, 1e-6);
+    EXPECT_EQ(sampler_top_probs(logits, 10).size(), 4u);
 }

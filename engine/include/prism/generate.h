@@ -31,6 +31,7 @@ struct generate_params {
     /// memory is reserved first: errc::out_of_memory if over its budget). The last
     /// generated token gets one more forward so its row is captured too. Not owned.
     attention_capture* capture = nullptr;
+    int32_t n_top = 0;  ///< alternatives per generated token to report (0 = none)
 };
 
 enum class stop_reason { n_predict, eos, stop_string, context_full, cancelled };
@@ -41,7 +42,9 @@ std::string_view stop_reason_name(stop_reason r);
 struct generate_event {
     int32_t token = -1;
     std::string text;
-    bool is_prompt = false;  ///< the echo of the prompt (emitted once, before generation)
+    bool is_prompt = false;            ///< the echo of the prompt (emitted once, before generation)
+    float p = 0.0f;                    ///< the model's probability of `token` (raw softmax)
+    std::vector<token_candidate> top;  ///< the n_top most probable tokens at this step
 };
 
 struct generate_timings {
@@ -57,6 +60,8 @@ struct generate_result {
     std::vector<int32_t> tokens;  ///< generated ids (all sampled ids, the EOS excluded)
     std::string prompt_text;      ///< the detokenized prompt as echoed
     std::string text;             ///< generated text as emitted (stop string excluded)
+    std::vector<float> token_p;   ///< per generated token: the model's probability of it
+    std::vector<std::vector<token_candidate>> top;  ///< per generated token (when n_top > 0)
     stop_reason reason = stop_reason::n_predict;
     generate_timings timings;
 };

@@ -69,6 +69,11 @@ int32_t sampler_greedy(const std::vector<token_candidate>& c);
 /// first exceeds u. Deterministic, so the draw itself can be tested without a generator.
 int32_t sampler_dist(const std::vector<token_candidate>& c, double u);
 
+/// The model's own distribution at this step (softmax of the raw logits, before penalties,
+/// truncation or temperature): the k most probable tokens, most probable first, with p set
+/// (ties: lower id first). For "what else could have come here" views.
+std::vector<token_candidate> sampler_top_probs(std::span<const float> logits, size_t k);
+
 /// The whole chain with its own random state (std::mt19937_64 seeded with params.seed).
 class sampler {
 public:

@@ -208,6 +208,22 @@ sampler::sampler(const sampler_params& p) : m_params(p), m_rng(p.seed) {
     if (auto ok = sampler_params_validate(p); !ok) throw std::invalid_argument(ok.error().message);
 }
 
+std::vector<token_candidate> sampler_top_probs(std::span<const float> logits, size_t k) {
+    if (logits.empty()) throw std::invalid_argument("sampler_top_probs: empty logits");
+    const float max = *std::max_element(logits.begin(), logits.end());
+    double sum = 0.0;
+    for (float l : logits) sum += std::exp(static_cast<double>(l) - max);
+    std::vector<token_candidate> c = sampler_candidates(logits);
+    k = std::min(k, c.size());
+    std::partial_sort(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k), c.end(),
+                      [](const token_candidate& a, const token_candidate& b) {
+                          return a.logit != b.logit ? a.logit > b.logit : a.id < b.id;
+                      });
+    c.resize(k);
+    for (auto& t : c) t.p = static_cast<float>(std::exp(static_cast<double>(t.logit) - max) / sum);
+    return c;
+}
+
 int32_t sampler::sample(std::span<const float> logits, std::span<const int32_t> history) {
     std::vector<token_candidate> c = sampler_candidates(logits);
     if (std::none_of(c.begin(), c.end(), [](const token_candidate& t) {
