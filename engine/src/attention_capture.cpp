@@ -100,12 +100,17 @@ result<void> attention_capture::reserve(int64_t max_tokens) {
     m_capacity = max_tokens;
     m_n_rows = 0;
     const size_t n = slot_elems(max_tokens) * m_layers.size() * m_heads.size();
-    m_f32.clear();
-    m_f16.clear();
-    if (m_params.pool == 1 && m_params.precision == capture_precision::f16)
-        m_f16.assign(n, 0);
+    m_f32.reset();
+    m_f16.reset();
+    const bool half = m_params.pool == 1 && m_params.precision == capture_precision::f16;
+    void* block = std::calloc(std::max<size_t>(n, 1), half ? sizeof(uint16_t) : sizeof(float));
+    if (!block)
+        return std::unexpected(
+            error{errc::out_of_memory, "attention capture: cannot allocate " + gib(need)});
+    if (half)
+        m_f16.reset(static_cast<uint16_t*>(block));
     else
-        m_f32.assign(n, 0.0f);
+        m_f32.reset(static_cast<float*>(block));
     return {};
 }
 
@@ -134,14 +139,14 @@ void attention_capture::record(int32_t layer, int32_t pos, const float* probs, i
         const size_t base = (static_cast<size_t>(li) * m_heads.size() + hi) * slot;
         if (m_params.pool > 1) {
             const int64_t pool = m_params.pool, m = (m_capacity + pool - 1) / pool;
-            float* tiles = m_f32.data() + base + static_cast<size_t>(pos / pool * m);
+            float* tiles = m_f32.get() + base + static_cast<size_t>(pos / pool * m);
             for (int64_t k = 0; k < n_kv; ++k) tiles[k / pool] += row[k];
         } else {
             const size_t off = base + static_cast<size_t>(pos) * static_cast<size_t>(pos + 1) / 2;
             if (m_params.precision == capture_precision::f16) {
                 for (int64_t k = 0; k < n_kv; ++k) m_f16[off + k] = kernels::fp32_to_fp16(row[k]);
             } else {
-                std::copy_n(row, n_kv, m_f32.data() + off);
+                std::copy_n(row, n_kv, m_f32.get() + off);
             }
         }
     }

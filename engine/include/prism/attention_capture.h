@@ -11,6 +11,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -74,8 +76,13 @@ private:
     std::vector<int32_t> m_layer_index;  // model layer -> captured index or -1
     int64_t m_capacity = 0;
     int64_t m_n_rows = 0;
-    std::vector<float> m_f32;     // triangle (f32) or pooled tile sums
-    std::vector<uint16_t> m_f16;  // triangle (f16)
+    // Zeroed storage from calloc: large blocks come straight from the OS as untouched
+    // zero pages, so reserving for a long generation costs memory only as rows arrive.
+    struct free_deleter {
+        void operator()(void* p) const { std::free(p); }
+    };
+    std::unique_ptr<float[], free_deleter> m_f32;     // triangle (f32) or pooled tile sums
+    std::unique_ptr<uint16_t[], free_deleter> m_f16;  // triangle (f16)
 };
 
 }  // namespace prism
