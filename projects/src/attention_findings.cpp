@@ -14,7 +14,8 @@ namespace prism::projects {
 namespace {
 
 void require_indices(std::span<const int32_t> values, const char* what) {
-    if (values.empty()) throw_invalid(std::string("an attention snapshot needs at least one ") + what);
+    if (values.empty())
+        throw_invalid(std::string("an attention snapshot needs at least one ") + what);
     for (const int32_t v : values)
         if (v < 0) throw_invalid(std::string("attention snapshot ") + what + " must be >= 0");
 }

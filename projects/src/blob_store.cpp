@@ -88,9 +88,8 @@ std::string write_blob(const fs::path& project_dir, std::span<const std::byte> d
     std::error_code ec;
     fs::create_directories(dir, ec);
     static std::atomic<uint64_t> counter{0};
-    const fs::path temp = dir / (".tmp-" + sha.substr(0, 16) + "-" +
-                                 std::to_string(::getpid()) + "-" + std::to_string(++counter) +
-                                 ".part");
+    const fs::path temp = dir / (".tmp-" + sha.substr(0, 16) + "-" + std::to_string(::getpid()) +
+                                 "-" + std::to_string(++counter) + ".part");
     try {
         fd_guard f{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
         if (f.fd < 0) throw_io("cannot create " + temp.string(), errno);

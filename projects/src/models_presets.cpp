@@ -22,10 +22,12 @@ std::string trimmed(std::string_view s) {
 
 std::string normalized_sha256(std::string_view sha) {
     std::string s(sha);
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    std::transform(s.begin(), s.end(), s.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
     if (!is_sha256_hex(s))
-        throw_invalid("a sha256 must be 64 hex digits, got '" + std::string(sha.substr(0, 80)) + "'");
+        throw_invalid("a sha256 must be 64 hex digits, got '" + std::string(sha.substr(0, 80)) +
+                      "'");
     return s;
 }
 
@@ -106,7 +108,8 @@ prism::result<std::optional<model_record>> project::find_model_by_sha256(std::st
 
 prism::result<model_record> project::get_model(int64_t id) {
     return m->read([&](sql::connection& conn) {
-        auto st = conn.prepare(std::string("SELECT ") + k_model_columns + " FROM models WHERE id = ?");
+        auto st =
+            conn.prepare(std::string("SELECT ") + k_model_columns + " FROM models WHERE id = ?");
         st.bind(1, id);
         if (!st.step()) throw_invalid("model " + std::to_string(id) + " does not exist");
         return model_from_row(st);
@@ -115,7 +118,8 @@ prism::result<model_record> project::get_model(int64_t id) {
 
 prism::result<std::vector<model_record>> project::list_models() {
     return m->read([&](sql::connection& conn) {
-        auto st = conn.prepare(std::string("SELECT ") + k_model_columns + " FROM models ORDER BY id");
+        auto st =
+            conn.prepare(std::string("SELECT ") + k_model_columns + " FROM models ORDER BY id");
         std::vector<model_record> out;
         while (st.step()) out.push_back(model_from_row(st));
         return out;
@@ -144,8 +148,8 @@ prism::result<int64_t> project::create_preset(std::string_view name,
 
 prism::result<preset_record> project::get_preset(int64_t id) {
     return m->read([&](sql::connection& conn) {
-        auto st = conn.prepare(std::string("SELECT ") + k_preset_columns +
-                               " FROM presets WHERE id = ?");
+        auto st =
+            conn.prepare(std::string("SELECT ") + k_preset_columns + " FROM presets WHERE id = ?");
         st.bind(1, id);
         if (!st.step()) throw_invalid("preset " + std::to_string(id) + " does not exist");
         return preset_from_row(st);

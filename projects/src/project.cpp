@@ -23,10 +23,14 @@ timestamp_ms now_ms() {
 
 std::string_view run_status_name(run_status s) {
     switch (s) {
-    case run_status::running: return "running";
-    case run_status::finished: return "finished";
-    case run_status::stopped: return "stopped";
-    case run_status::failed: return "failed";
+    case run_status::running:
+        return "running";
+    case run_status::finished:
+        return "finished";
+    case run_status::stopped:
+        return "stopped";
+    case run_status::failed:
+        return "failed";
     }
     return "running";
 }
@@ -55,12 +59,14 @@ std::string hex32(int64_t v) {
 [[noreturn]] void rethrow_open_failure(const sql::sql_error& e, const fs::path& db,
                                        int busy_timeout_ms) {
     if (e.is_busy())
-        throw_error(prism::errc::io, db.string() + " is locked by another process (still busy after " +
+        throw_error(prism::errc::io, db.string() +
+                                         " is locked by another process (still busy after " +
                                          std::to_string(busy_timeout_ms) + " ms): " + e.what());
     if (e.code() == prism::errc::format)
         throw_error(prism::errc::format,
-                    db.string() + " is not a Prism project database: it is not a SQLite database "
-                                  "or the file is damaged (" +
+                    db.string() +
+                        " is not a Prism project database: it is not a SQLite database "
+                        "or the file is damaged (" +
                         e.what() + ")");
     throw_error(e.code(), "cannot open " + db.string() + ": " + e.what());
 }
@@ -76,9 +82,9 @@ int check_and_migrate(sql::connection& conn, const fs::path& db, bool read_only)
                                              hex32(app_id) + ")");
     if (version == 0) {
         if (conn.query_int64("SELECT count(*) FROM sqlite_master") > 0)
-            throw_error(prism::errc::format,
-                        db.string() + " is a SQLite database but not a Prism project "
-                                      "(it has tables but no Prism schema version)");
+            throw_error(prism::errc::format, db.string() +
+                                                 " is a SQLite database but not a Prism project "
+                                                 "(it has tables but no Prism schema version)");
         if (read_only)
             throw_error(prism::errc::unsupported,
                         db.string() + " is an empty project database; open it read-write "
@@ -113,9 +119,9 @@ std::unique_ptr<project::impl> open_impl(const fs::path& dir, const project_para
     const fs::path db = dir / k_database_file;
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-        throw_error(prism::errc::io, "not a Prism project folder: " + dir.string() +
-                                         (fs::exists(dir, ec) ? " is not a folder"
-                                                              : " does not exist"));
+        throw_error(prism::errc::io,
+                    "not a Prism project folder: " + dir.string() +
+                        (fs::exists(dir, ec) ? " is not a folder" : " does not exist"));
     if (!fs::exists(db, ec))
         throw_error(prism::errc::io, "not a Prism project folder: " + dir.string() + " has no " +
                                          std::string(k_database_file));
@@ -237,8 +243,7 @@ prism::result<void> project::integrity_check() {
             auto st = conn.prepare("PRAGMA foreign_key_check");
             while (st.step() && problems.size() < 20)
                 problems.push_back("dangling reference in " + st.column_text(0) + " row " +
-                                   std::to_string(st.column_int64(1)) + " to " +
-                                   st.column_text(2));
+                                   std::to_string(st.column_int64(1)) + " to " + st.column_text(2));
         }
         if (!problems.empty()) {
             std::string msg = "integrity check of " + m->db_path().string() + " failed:";

@@ -30,10 +30,10 @@ struct project::impl {
     /// As read(), but errc::unsupported on a read-only project.
     template <class F> auto write(F&& f) -> prism::result<decltype(f(conn))> {
         if (read_only)
-            return std::unexpected(prism::error{
-                prism::errc::unsupported,
-                "project " + dir.string() + " is open read-only; it cannot be changed",
-                db_path().string(), -1});
+            return std::unexpected(
+                prism::error{prism::errc::unsupported,
+                             "project " + dir.string() + " is open read-only; it cannot be changed",
+                             db_path().string(), -1});
         return read(std::forward<F>(f));
     }
 };

@@ -146,12 +146,11 @@ std::vector<int32_t> int_array_from_json(std::string_view text, std::string_view
     std::vector<int32_t> out;
     out.reserve(j.size());
     for (const auto& v : j) {
-        const bool fits =
-            v.is_number_integer() &&
-            (v.is_number_unsigned()
-                 ? v.get<uint64_t>() <= uint64_t{std::numeric_limits<int32_t>::max()}
-                 : (v.get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
-                    v.get<int64_t>() <= std::numeric_limits<int32_t>::max()));
+        const bool fits = v.is_number_integer() &&
+                          (v.is_number_unsigned()
+                               ? v.get<uint64_t>() <= uint64_t{std::numeric_limits<int32_t>::max()}
+                               : (v.get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
+                                  v.get<int64_t>() <= std::numeric_limits<int32_t>::max()));
         if (!fits)
             throw prism::engine_error(prism::errc::format,
                                       std::string(what) + ": element is not a 32-bit integer");

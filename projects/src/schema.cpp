@@ -139,9 +139,9 @@ int migrate(sql::connection& conn, std::span<const migration> steps, int target)
                                                         " (" + std::string(step->description) +
                                                         ") failed: " + e.what());
             } catch (const std::exception& e) {
-                throw prism::engine_error(prism::errc::internal,
-                                          "migration to schema v" + std::to_string(v) +
-                                              " failed: " + e.what());
+                throw prism::engine_error(prism::errc::internal, "migration to schema v" +
+                                                                     std::to_string(v) +
+                                                                     " failed: " + e.what());
             }
         }
         if (from != target) {

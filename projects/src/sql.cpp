@@ -68,9 +68,15 @@ prism::errc errc_from_sqlite(int sqlite_code) {
 connection connection::open(const std::filesystem::path& path, const connection_params& params) {
     int flags = SQLITE_OPEN_EXRESCODE;
     switch (params.mode) {
-    case open_mode::read_write_create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
-    case open_mode::read_write: flags |= SQLITE_OPEN_READWRITE; break;
-    case open_mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
+    case open_mode::read_write_create:
+        flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        break;
+    case open_mode::read_write:
+        flags |= SQLITE_OPEN_READWRITE;
+        break;
+    case open_mode::read_only:
+        flags |= SQLITE_OPEN_READONLY;
+        break;
     }
     sqlite3* db = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
@@ -78,8 +84,8 @@ connection connection::open(const std::filesystem::path& path, const connection_
         std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
         sqlite3_close_v2(db);
         throw sql_error(errc_from_sqlite(rc), rc,
-                        "cannot open database " + path.string() + ": " + msg +
-                            " [SQLite code " + std::to_string(rc) + "]");
+                        "cannot open database " + path.string() + ": " + msg + " [SQLite code " +
+                            std::to_string(rc) + "]");
     }
     connection conn(db, path);
     sqlite3_extended_result_codes(db, 1);
@@ -131,8 +137,8 @@ void connection::exec(std::string_view sql) {
 statement connection::prepare(std::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
     const char* tail = nullptr;
-    const int rc = sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()), 0, &stmt,
-                                      &tail);
+    const int rc =
+        sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()), 0, &stmt, &tail);
     if (rc != SQLITE_OK) throw_sqlite(m_db, rc, sql_head(sql));
     statement st(stmt, m_db);
     if (stmt == nullptr)
@@ -213,8 +219,8 @@ statement& statement::bind(int index, double value) {
 }
 
 statement& statement::bind(int index, std::string_view text) {
-    const int rc = sqlite3_bind_text64(m_stmt, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                       SQLITE_UTF8);
+    const int rc =
+        sqlite3_bind_text64(m_stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     if (rc != SQLITE_OK) fail(rc, "bind #" + std::to_string(index));
     return *this;
 }
@@ -296,8 +302,7 @@ std::vector<std::byte> statement::column_blob(int col) const {
 transaction::transaction(connection& conn, transaction_kind kind) : m_conn(conn) {
     if (conn.in_transaction())
         throw sql_error(prism::errc::internal, SQLITE_MISUSE,
-                        "transactions do not nest: one is already open on " +
-                            conn.path().string());
+                        "transactions do not nest: one is already open on " + conn.path().string());
     conn.exec(kind == transaction_kind::immediate ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
@@ -316,7 +321,8 @@ void transaction::rollback() noexcept {
     m_open = false;
     // Some errors (SQLITE_FULL, IOERR, NOMEM) end the transaction by themselves; a ROLLBACK
     // then would fail with "no transaction is active".
-    if (m_conn.in_transaction()) sqlite3_exec(m_conn.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (m_conn.in_transaction())
+        sqlite3_exec(m_conn.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 }  // namespace prism::projects::sql

@@ -126,7 +126,9 @@ public:
     statement& bind(int index, int32_t value) { return bind(index, static_cast<int64_t>(value)); }
     statement& bind(int index, double value);
     statement& bind(int index, std::string_view text);
-    statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+    statement& bind(int index, const std::string& text) {
+        return bind(index, std::string_view(text));
+    }
     statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
     statement& bind(int index, std::nullopt_t);
     template <class T> statement& bind(int index, const std::optional<T>& value) {
