@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
     cmake ninja-build g++ pkg-config git clang-format
     libgtest-dev libgmock-dev libbenchmark-dev
-    nlohmann-json3-dev libpcre2-dev libsentencepiece-dev libcli11-dev
+    nlohmann-json3-dev libpcre2-dev libsentencepiece-dev libcli11-dev libsqlite3-dev
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
     fonts-dejavu-core
 )
