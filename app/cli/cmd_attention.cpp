@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "generation_options.h"
 #include "prism/attention_capture.h"
+#include "prism/mapped_file.h"
 #include "prism/npy.h"
 #include "prism/viz/analysis.h"
 #include "prism/viz/from_capture.h"
@@ -61,7 +62,9 @@ result<void> write_stats(const viz::attention_set& set, const std::string& path)
     j["n_prompt"] = set.n_prompt;
     j["tokens"] = set.tokens;
     std::vector<std::string> labels;
-    for (const auto& p : set.pieces) labels.push_back(p);
+    // Labels, not raw pieces: a byte-fallback piece is not valid UTF-8 on its own.
+    for (const auto& p : set.pieces)
+        labels.push_back(viz::token_label(p, 0, viz::label_style::csv));
     j["pieces"] = labels;
     j["units"] = {{"entropy", "nats (mean over query rows)"},
                   {"sink", "mean attention on position 0"},
@@ -80,11 +83,7 @@ result<void> write_stats(const viz::attention_set& set, const std::string& path)
                              {"local", s.local},
                              {"induction", s.induction}});
         }
-    std::ofstream out(path, std::ios::binary);
-    out << j.dump(2) << "\n";
-    out.flush();
-    if (!out) return std::unexpected(error{errc::io, "cannot write '" + path + "'", path});
-    return {};
+    return file_write_atomic(path, j.dump(2) + "\n");
 }
 
 result<void> write_npy(const viz::attention_set& set, const std::string& path) {
@@ -132,9 +131,9 @@ command_fn add_attention(CLI::App& app) {
     auto o = std::make_shared<attention_options>();
     add_generation_options(app, o->gen);
     auto* layer = app.add_option("--layer", o->layer, "capture only this layer (0-based)")
-                      ->check(CLI::NonNegativeNumber);
+                      ->check(CLI::Range(0, 1 << 20));
     auto* head = app.add_option("--head", o->head, "capture only this query head (0-based)")
-                     ->check(CLI::NonNegativeNumber);
+                     ->check(CLI::Range(0, 1 << 20));
     auto* all = app.add_flag("--all", o->all, "capture every layer and head (the default)");
     all->excludes(layer)->excludes(head);
     app.add_option("--npy", o->npy, "write float32 [n_layer, n_head, T, T] to this .npy file");
@@ -142,14 +141,29 @@ command_fn add_attention(CLI::App& app) {
     app.add_option("--png", o->png, "write a heatmap of the selected (or last layer's first) head");
     app.add_option("--grid-png", o->grid_png, "write a layers x heads thumbnail grid");
     app.add_option("--stats", o->stats, "write per-head statistics as JSON");
-    app.add_option("--budget-mib", o->budget_mib, "memory the capture may use (MiB)")
+    app.add_option("--budget-mib", o->budget_mib,
+                   "memory the capture's stored rows may use (MiB; the exports need about as "
+                   "much again)")
         ->check(CLI::Range(1.0, 1048576.0))
         ->capture_default_str();
 
-    return [o]() -> int {
+    auto* n_opt = app.get_option("-n");
+    return [o, n_opt]() -> int {
         if (o->npy.empty() && o->csv.empty() && o->png.empty() && o->grid_png.empty() &&
             o->stats.empty())
             return report("nothing to write: give --npy, --csv, --png, --grid-png or --stats");
+        // Check every output before spending time generating.
+        for (const std::string* path : {&o->npy, &o->csv, &o->png, &o->grid_png, &o->stats}) {
+            if (path->empty()) continue;
+            if (auto ok = file_check_output(*path); !ok) return report(ok.error());
+        }
+        for (const std::string* png : {&o->png, &o->grid_png})
+            if (!png->empty() &&
+                !std::filesystem::path(*png).extension().string().ends_with(".png"))
+                return report("'" + *png + "' must end in .png (PNG is the image format written)");
+        // Attention views are for short texts: without -n, generate 64 tokens, not a
+        // whole context.
+        if (n_opt->count() == 0) o->gen.gen.n_predict = 64;
         auto session = open_generation(o->gen);
         if (!session) return report(session.error());
         const auto& hp = session->model->hparams();
@@ -168,14 +182,29 @@ command_fn add_attention(CLI::App& app) {
         const auto set = viz::attention_set_from_capture(
             *capture, tokens, static_cast<int32_t>(res->prompt_tokens.size()),
             session->model->vocab(), hp, std::filesystem::path(session->path).filename().string());
-        std::fprintf(stderr, "prism: captured %zu layers x %zu heads over %lld tokens\n",
-                     set.layers.size(), set.heads.size(), static_cast<long long>(set.n_tokens()));
-        if (!o->npy.empty())
-            if (auto ok = write_npy(set, o->npy); !ok) return report(ok.error());
-        if (!o->csv.empty())
-            if (auto ok = write_csv(set, o->csv); !ok) return report(ok.error());
-        if (!o->stats.empty())
-            if (auto ok = write_stats(set, o->stats); !ok) return report(ok.error());
+        auto plural = [](size_t n, const char* word) {
+            return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+        };
+        std::fprintf(stderr, "prism: captured %s x %s over %s\n",
+                     plural(set.layers.size(), "layer").c_str(),
+                     plural(set.heads.size(), "head").c_str(),
+                     plural(static_cast<size_t>(set.n_tokens()), "token").c_str());
+        auto wrote = [](const std::string& path, const result<void>& ok) {
+            if (ok) std::fprintf(stderr, "prism: wrote %s\n", path.c_str());
+            return ok.has_value();
+        };
+        if (!o->npy.empty()) {
+            auto ok = write_npy(set, o->npy);
+            if (!wrote(o->npy, ok)) return report(ok.error());
+        }
+        if (!o->csv.empty()) {
+            auto ok = write_csv(set, o->csv);
+            if (!wrote(o->csv, ok)) return report(ok.error());
+        }
+        if (!o->stats.empty()) {
+            auto ok = write_stats(set, o->stats);
+            if (!wrote(o->stats, ok)) return report(ok.error());
+        }
         if (!o->png.empty() || !o->grid_png.empty())
             if (auto ok = write_pngs(*o, set); !ok) return report(ok.error());
         return 0;

@@ -12,9 +12,13 @@ namespace prism {
 
 namespace {
 
+// A byte count as people read it: MiB below one GiB, else GiB.
 std::string gib(size_t bytes) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / (1u << 30));
+    if (bytes < (size_t{1} << 30))
+        std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1u << 20));
+    else
+        std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / (1u << 30));
     return buf;
 }
 
@@ -90,7 +94,8 @@ result<void> attention_capture::reserve(int64_t max_tokens) {
             error{errc::out_of_memory,
                   "attention capture of " + std::to_string(m_layers.size()) + " layers × " +
                       std::to_string(m_heads.size()) + " heads for " + std::to_string(max_tokens) +
-                      " tokens needs " + gib(need) + " (dense float32: T² × layers × heads × 4 = " +
+                      " tokens needs " + gib(need) +
+                      " as stored (a dense float32 copy, T² × layers × heads × 4, is " +
                       gib(dense_f32_bytes(max_tokens, static_cast<int64_t>(m_layers.size()),
                                           static_cast<int64_t>(m_heads.size()))) +
                       "), over the budget of " + gib(m_params.memory_budget) +

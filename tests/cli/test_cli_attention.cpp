@@ -91,3 +91,28 @@ TEST(cli_attention, bad_requests_are_one_line_errors) {
     r = prism_cli("attention -p hi --all --layer 1 --npy " + q(dir.file("x.npy")));
     EXPECT_EQ(r.status, 1);
 }
+
+TEST(cli_attention, outputs_are_checked_before_generating) {
+    test::temp_dir dir;
+    auto r = prism_cli("attention -p hi --npy /dev/null");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << "nothing generated: " << r.out;
+    r = prism_cli("attention -p hi --png " + q(dir.file("a.jpg")));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("must end in .png"), std::string::npos) << r.err;
+    r = prism_cli("attention -p hi --csv " + q(dir.file("missing/a.csv")));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
+}
+
+TEST(cli_attention, stats_hold_valid_utf8_for_byte_tokens_and_default_length) {
+    test::temp_dir dir;
+    // tok512 has no emoji: it becomes byte-fallback tokens, invalid UTF-8 one by one.
+    const auto r = prism_cli("attention -p 'A dog \xf0\x9f\x90\xb6 said' --temp 0 --stats " +
+                             q(dir.file("s.json")));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(test::read_file(dir.file("s.json")));
+    EXPECT_EQ(j["n_tokens"].get<int>() - j["n_prompt"].get<int>(), 64);  // default -n 64
+    EXPECT_NE(r.err.find("prism: wrote"), std::string::npos);
+}

@@ -172,9 +172,10 @@ attn_matrix attention_rollout(const attention_set& s) {
     for (size_t l = 0; l < s.layers.size(); ++l)
         if (s.layers[l] != static_cast<int32_t>(l))
             throw std::invalid_argument(
-                "attention_rollout: needs every layer from 0 upward, but captured layer " +
-                std::to_string(l) + " is layer " + std::to_string(s.layers[l]) +
-                " (capture layers 0.." + std::to_string(s.layers.size() - 1) + ")");
+                "attention_rollout: needs every layer from 0 up to the last captured one, but "
+                "layer " +
+                std::to_string(l) + " was not captured (capture layers 0.." +
+                std::to_string(s.layers.back()) + ")");
     rollout_accumulator acc;
     for (size_t l = 0; l < s.layers.size(); ++l)
         acc.apply(aggregate_layer(s, l, head_aggregate::mean), l);

@@ -190,6 +190,10 @@ HeatmapView prepareHeatmapView(const attention_set& set, HeatmapRequest request,
             view.colorLabel = QStringLiteral("percentile among nonzero values");
             break;
         }
+        // Pooled cells average block × block tokens (masked future cells count as 0): say so,
+        // or a 0.5 peak would read as an exact probability.
+        if (view.block > 1)
+            view.colorLabel += QStringLiteral(", mean of %1×%1-token blocks").arg(view.block);
     } catch (const std::exception& e) {
         view.error = QString::fromUtf8(e.what());
     }

@@ -65,7 +65,7 @@ struct GridGeometry {
     int cellWidth() const { return thumb + gapX; }
     int rowHeight() const { return titleHeight + thumb + gapY; }
     QSize size() const {
-        return {std::max(760, 2 * margin + rowLabel + nHeads * cellWidth()),
+        return {std::max(1000, 2 * margin + rowLabel + nHeads * cellWidth()),
                 2 * margin + header + nLayers * rowHeight() + footer};
     }
     QPoint thumbOrigin(int layer, int head) const {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "prism/error.h"
 
@@ -20,6 +21,15 @@ result<void> file_check_regular(const std::string& path);
 /// read (a pipe blocks until its writer closes); folders and larger inputs are errc::io /
 /// errc::invalid_argument errors naming the path and the limit.
 result<std::string> file_read_text(const std::string& path, size_t max_bytes);
+
+/// Checks that `path` can be written as an output file before any work is done: its folder
+/// exists, and it is absent or a regular file (a symbolic link counts as its target).
+/// errc::io naming the problem: a folder, a device or pipe, a missing folder.
+result<void> file_check_output(const std::string& path);
+
+/// Writes `bytes` to `path` whole or not at all: a temporary sibling, flushed, then renamed
+/// over the target (a link's target is replaced; a device or pipe is refused). errc::io.
+result<void> file_write_atomic(const std::string& path, std::string_view bytes);
 
 class mapped_file {
 public:

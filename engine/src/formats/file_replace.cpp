@@ -5,16 +5,41 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
 
 #include "prism/error.h"
+#include "prism/mapped_file.h"
 
 namespace prism::detail {
 
+// The file a write to `path` should replace: a symbolic link is followed (its target is
+// replaced, the link stays), and an existing target must be a regular file: renaming over
+// a device, FIFO or folder would destroy it rather than write to it.
+std::string replacement_target(const std::string& path) {
+    if (path.empty()) throw engine_error(errc::io, "empty output path");
+    std::error_code ec;
+    std::filesystem::path target = path;
+    if (std::filesystem::is_symlink(target, ec)) {
+        target = std::filesystem::weakly_canonical(target, ec);
+        if (ec) throw engine_error(errc::io, "cannot resolve link '" + path + "': " + ec.message());
+    }
+    struct stat st {};
+    if (::stat(target.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            throw engine_error(errc::io, "'" + path + "' is a folder, not a file");
+        if (!S_ISREG(st.st_mode))
+            throw engine_error(errc::io, "'" + path +
+                                             "' exists and is not a regular file (a device or "
+                                             "pipe?); refusing to replace it");
+    }
+    return target.string();
+}
+
 replacing_file::replacing_file(std::string path)
-    : m_path(std::move(path)), m_tmp(m_path + ".tmp-XXXXXX") {
+    : m_path(replacement_target(path)), m_tmp(m_path + ".tmp-XXXXXX") {
     m_fd = ::mkstemp(m_tmp.data());
     if (m_fd < 0) {
         throw engine_error(errc::io, "cannot create a temporary file beside '" + m_path +
@@ -66,3 +91,27 @@ void write_file_replacing(const std::string& path, std::span<const uint8_t> byte
 }
 
 }  // namespace prism::detail
+
+namespace prism {
+
+result<void> file_check_output(const std::string& path) {
+    return catch_to_result([&] {
+        const std::filesystem::path target = detail::replacement_target(path);
+        const auto folder = target.has_parent_path() ? target.parent_path() : ".";
+        std::error_code ec;
+        if (!std::filesystem::is_directory(folder, ec))
+            throw engine_error(errc::io, "cannot write '" + path + "': folder '" + folder.string() +
+                                             "' does not exist");
+        if (::access(folder.c_str(), W_OK) != 0)
+            throw engine_error(errc::io, "cannot write '" + path + "': " + std::strerror(errno));
+    });
+}
+
+result<void> file_write_atomic(const std::string& path, std::string_view bytes) {
+    return catch_to_result([&] {
+        detail::write_file_replacing(
+            path, std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    });
+}
+
+}  // namespace prism

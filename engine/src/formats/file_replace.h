@@ -9,6 +9,11 @@
 
 namespace prism::detail {
 
+/// The file a write to `path` replaces: a symbolic link is followed (its target is replaced,
+/// the link stays); an existing target that is not a regular file (folder, device, FIFO)
+/// throws engine_error(errc::io), since renaming over it would destroy it.
+std::string replacement_target(const std::string& path);
+
 /// A file being written in pieces under a temporary sibling of `path`, put in its place by
 /// commit(). Destroying it uncommitted removes the temporary and leaves `path` untouched.
 /// Every failure throws engine_error(errc::io) naming the path and the system's reason.
