@@ -173,6 +173,19 @@ TEST(AttentionHeatmap, HoverTextIsExact) {
     EXPECT_EQ(widget.hoverText(4, 0), QStringLiteral("query \"\\n\" → key \"<s>\": 0.300"));
     EXPECT_TRUE(widget.hoverText(6, 0).isEmpty());
     EXPECT_TRUE(widget.hoverText(-1, 0).isEmpty());
+    EXPECT_TRUE(widget.hoverText(1, 3).endsWith(": masked (future token)"))
+        << widget.hoverText(1, 3).toStdString();
+}
+
+TEST(AttentionHeatmap, TinyValuesKeepSignificantDigits) {
+    prism::test::qt_app();
+    auto set = std::make_shared<prism::viz::attention_set>(*tinySet());
+    set->mats[0].at(3, 2) = 4.2e-5f;
+    AttentionHeatmap widget;
+    widget.setAttention(set);
+    ASSERT_TRUE(widget.waitForPrepared());
+    EXPECT_TRUE(widget.hoverText(3, 2).endsWith(": 4.2e-05"))
+        << widget.hoverText(3, 2).toStdString();
 }
 
 TEST(AttentionHeatmap, SelectQueryEmitsQuerySelected) {

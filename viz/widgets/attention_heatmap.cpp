@@ -365,8 +365,13 @@ QString AttentionHeatmap::hoverText(int q, int k) const {
     const int64_t n = m_view->full->n;
     if (q < 0 || k < 0 || q >= n || k >= n || q >= m_hoverLabels.size()) return {};
     const double value = m_view->full->at(q, k);
+    // Three decimals as a rule; tiny nonzero values keep three significant digits instead
+    // of reading as 0.000, and the causal mask is named rather than shown as a number.
+    const QString shown = k > q && value == 0.0            ? tr("masked (future token)")
+                          : value != 0.0 && value < 0.0005 ? QString::number(value, 'g', 3)
+                                                           : QString::number(value, 'f', 3);
     return QStringLiteral("query \"%1\" → key \"%2\": %3")
-        .arg(m_hoverLabels[q], m_hoverLabels[k], QString::number(value, 'f', 3));
+        .arg(m_hoverLabels[q], m_hoverLabels[k], shown);
 }
 
 QString AttentionHeatmap::title() const {
