@@ -54,7 +54,8 @@ std::vector<std::byte> attention_set_to_bytes(const attention_set& set);
 /// hostile blob yields errc::format (message naming the field, `offset` its byte offset)
 /// and never a crash or an oversized allocation; errc::unsupported for a newer version.
 /// Matrix values outside [0, 1] (or NaN / infinity) are errc::format. The result holds
-/// dense T×T matrices (4 bytes per cell: about 4× the blob's matrix bytes).
+/// dense T×T matrices (4 bytes per cell: about 4× the blob's matrix bytes). A long capture
+/// takes a noticeable time to decode: in the studio, call this on a worker thread.
 prism::result<attention_set> attention_set_from_bytes(std::span<const std::byte> bytes);
 
 }  // namespace prism::viz
