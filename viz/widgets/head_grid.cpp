@@ -267,7 +267,8 @@ void HeadGrid::redraw() {
     }
     m_scale->setDataRange(QCPRange(lo, hi));
     m_scale->setLabel(statisticName(m_statistic));
-    m_title->setText(tr("%1 — %2 layers × %3 heads, click a head to open it")
+    // Two lines: one would be clipped in a narrow side pane (e.g. the studio's inspector).
+    m_title->setText(tr("%1 — %2 layers × %3 heads\nclick a head to open it")
                          .arg(QString::fromStdString(m_set->model))
                          .arg(nLayers)
                          .arg(nHeads));
