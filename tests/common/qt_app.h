@@ -10,6 +10,9 @@
 
 #include <QApplication>
 #include <QByteArray>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
 
 namespace prism::test {
 
@@ -20,6 +23,16 @@ inline QApplication& qt_app() {
     static char* argv[] = {name, nullptr};
     static QApplication* const app = new QApplication(argc, argv);
     return *app;
+}
+
+/// Waits until `spy` has recorded at least `count` signals, processing events meanwhile.
+/// Unlike QSignalSpy::wait(), a signal that another thread emitted before the wait began
+/// counts too (wait() only sees emissions during the wait, a race with worker threads).
+inline bool wait_for(QSignalSpy& spy, int count = 1, int timeout_ms = 10000) {
+    QElapsedTimer clock;
+    clock.start();
+    while (spy.count() < count && clock.elapsed() < timeout_ms) QTest::qWait(5);
+    return spy.count() >= count;
 }
 
 }  // namespace prism::test

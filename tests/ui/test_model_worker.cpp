@@ -55,7 +55,7 @@ TEST(model_worker, loads_streams_and_finishes_with_attention) {
     threaded_worker w;
     QSignalSpy loaded(w.worker, &ModelWorker::modelLoaded);
     w.load(QString::fromStdString(test::bundled_model()));
-    ASSERT_TRUE(loaded.wait(10000));
+    ASSERT_TRUE(test::wait_for(loaded, 1, 10000));
     const auto info = loaded.at(0).at(0).value<ui::ModelInfo>();
     EXPECT_EQ(info.format, "gguf");
     EXPECT_EQ(info.sha256, "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d");
@@ -63,7 +63,7 @@ TEST(model_worker, loads_streams_and_finishes_with_attention) {
     QSignalSpy batches(w.worker, &ModelWorker::tokensReady);
     QSignalSpy finished(w.worker, &ModelWorker::generationFinished);
     w.generate(greedy(27));
-    ASSERT_TRUE(finished.wait(10000));
+    ASSERT_TRUE(test::wait_for(finished, 1, 10000));
     const auto res = finished.at(0).at(0).value<ui::GenerationResult>();
     EXPECT_EQ(res.runId, 7);
     EXPECT_EQ(res.promptText, "Once upon a time");
@@ -90,7 +90,7 @@ TEST(model_worker, stop_takes_effect_within_one_token) {
     threaded_worker w;
     QSignalSpy loaded(w.worker, &ModelWorker::modelLoaded);
     w.load(QString::fromStdString(test::bundled_model()));
-    ASSERT_TRUE(loaded.wait(10000));
+    ASSERT_TRUE(test::wait_for(loaded, 1, 10000));
     QSignalSpy finished(w.worker, &ModelWorker::generationFinished);
     int seen = -1;
     QObject::connect(
@@ -106,7 +106,7 @@ TEST(model_worker, stop_takes_effect_within_one_token) {
     r.sampling.temp = 0.8f;
     r.sampling.seed = 3;
     w.generate(r);
-    ASSERT_TRUE(finished.wait(10000));
+    ASSERT_TRUE(test::wait_for(finished, 1, 10000));
     const auto res = finished.at(0).at(0).value<ui::GenerationResult>();
     EXPECT_EQ(res.stopReason, "cancelled");
     ASSERT_GT(seen, 0);
@@ -118,11 +118,11 @@ TEST(model_worker, bad_model_is_a_signal_not_a_crash) {
     threaded_worker w;
     QSignalSpy failed(w.worker, &ModelWorker::modelLoadFailed);
     w.load("/nonexistent/model.gguf");
-    ASSERT_TRUE(failed.wait(10000));
+    ASSERT_TRUE(test::wait_for(failed, 1, 10000));
     EXPECT_TRUE(failed.at(0).at(1).toString().contains("/nonexistent/model.gguf"));
     QSignalSpy genFailed(w.worker, &ModelWorker::generationFailed);
     w.generate(greedy(3));
-    ASSERT_TRUE(genFailed.wait(10000));
+    ASSERT_TRUE(test::wait_for(genFailed, 1, 10000));
 }
 
 TEST(model_worker, gui_event_loop_never_stalls_while_generating) {
@@ -130,7 +130,7 @@ TEST(model_worker, gui_event_loop_never_stalls_while_generating) {
     threaded_worker w;
     QSignalSpy loaded(w.worker, &ModelWorker::modelLoaded);
     w.load(QString::fromStdString(test::bundled_model()));
-    ASSERT_TRUE(loaded.wait(10000));
+    ASSERT_TRUE(test::wait_for(loaded, 1, 10000));
     QSignalSpy finished(w.worker, &ModelWorker::generationFinished);
     QElapsedTimer clock;
     qint64 last = 0, worst = 0;
@@ -148,7 +148,7 @@ TEST(model_worker, gui_event_loop_never_stalls_while_generating) {
     clock.start();
     tick.start();
     w.generate(r);
-    ASSERT_TRUE(finished.wait(20000));
+    ASSERT_TRUE(test::wait_for(finished, 1, 20000));
     tick.stop();
     const auto res = finished.at(0).at(0).value<ui::GenerationResult>();
     EXPECT_GT(res.tokens.size(), 100);
