@@ -22,16 +22,8 @@
 #include "prism/viz/widgets/attention_heatmap.h"
 #include "prism/viz/widgets/head_grid.h"
 #include "prism/viz/widgets/render.h"
+#include "prism/viz/widgets/soft_check.h"
 #include "prism/viz/widgets/token_strip.h"
-
-/// Soft check (STYLE.md §10): logs a broken invariant and runs `action` instead of crashing.
-#define PRISM_INSPECTOR_CHECK(cond, action)                                                        \
-    do {                                                                                           \
-        if (Q_UNLIKELY(!(cond))) {                                                                 \
-            qWarning("prism: soft check failed: \"%s\" at %s:%d", #cond, __FILE__, __LINE__);      \
-            action;                                                                                \
-        }                                                                                          \
-    } while (false)
 
 namespace prism::ui {
 
@@ -209,9 +201,9 @@ void AttentionInspector::setAttention(std::shared_ptr<const viz::attention_set> 
     if (set && set == m_set && runId == m_runId) return;
     const bool usable = set && !set->mats.empty() && set->n_tokens() > 0 &&
                         set->mats.size() == set->layers.size() * set->heads.size();
-    PRISM_INSPECTOR_CHECK(!set || set->mats.empty() ||
-                              set->mats.size() == set->layers.size() * set->heads.size(),
-                          set.reset());
+    PRISM_SOFT_CHECK(!set || set->mats.empty() ||
+                         set->mats.size() == set->layers.size() * set->heads.size(),
+                     set.reset());
     if (!usable) {
         clear();
         m_runId = runId;
@@ -286,14 +278,14 @@ QString AttentionInspector::emptyStateText() const {
 }
 
 void AttentionInspector::selectToken(int position) {
-    PRISM_INSPECTOR_CHECK(m_set, return );
-    PRISM_INSPECTOR_CHECK(position >= 0 && position < m_set->n_tokens(), return );
+    PRISM_SOFT_CHECK(m_set, return );
+    PRISM_SOFT_CHECK(position >= 0 && position < m_set->n_tokens(), return );
     setSelected(position);
 }
 
 void AttentionInspector::setSelected(int position) {
     if (!m_set || position == m_selectedToken) return;
-    PRISM_INSPECTOR_CHECK(position >= 0 && position < m_set->n_tokens(), return );
+    PRISM_SOFT_CHECK(position >= 0 && position < m_set->n_tokens(), return );
     m_selectedToken = position;  // first: the widgets' signals below come back here
     m_strip->setQuery(position);
     m_heatmap->selectQuery(position);
@@ -311,14 +303,14 @@ int AttentionInspector::currentLayer() const {
     if (!m_set || m_set->layers.empty()) return -1;
     if (m_heatmap->mode() == Mode::Rollout) return m_set->layers.back();
     const int li = m_heatmap->layerIndex();
-    PRISM_INSPECTOR_CHECK(li >= 0 && static_cast<size_t>(li) < m_set->layers.size(), return -1);
+    PRISM_SOFT_CHECK(li >= 0 && static_cast<size_t>(li) < m_set->layers.size(), return -1);
     return m_set->layers[static_cast<size_t>(li)];
 }
 
 int AttentionInspector::currentHead() const {
     if (!m_set || m_heatmap->mode() != Mode::Head) return -1;
     const int hi = m_heatmap->headIndex();
-    PRISM_INSPECTOR_CHECK(hi >= 0 && static_cast<size_t>(hi) < m_set->heads.size(), return -1);
+    PRISM_SOFT_CHECK(hi >= 0 && static_cast<size_t>(hi) < m_set->heads.size(), return -1);
     return m_set->heads[static_cast<size_t>(hi)];
 }
 
@@ -350,7 +342,7 @@ QString AttentionInspector::topAttendedText() const {
     const auto& s = *m_set;
     const auto li = static_cast<size_t>(m_heatmap->layerIndex());
     const auto hi = static_cast<size_t>(m_heatmap->headIndex());
-    PRISM_INSPECTOR_CHECK(li < s.layers.size() && hi < s.heads.size(), return {});
+    PRISM_SOFT_CHECK(li < s.layers.size() && hi < s.heads.size(), return {});
     const int64_t q = m_selectedToken;
     // One row over keys 0..q: O(q) for a head, O(heads × q) for an aggregate.
     std::vector<float> row(static_cast<size_t>(q + 1), 0.0f);
@@ -426,7 +418,7 @@ void AttentionInspector::pinFinding() {
     }
     const int layer = currentLayer();
     const int head = currentHead();
-    PRISM_INSPECTOR_CHECK(layer >= 0, return );
+    PRISM_SOFT_CHECK(layer >= 0, return );
     const QString note = m_noteEdit->text().trimmed();
     emit findingRequested(m_runId, layer, head, m_selectedToken, m_selectedToken + 1, note);
     m_noteEdit->clear();

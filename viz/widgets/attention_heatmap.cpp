@@ -24,7 +24,7 @@
 #include "heatmap_plot.h"
 #include "heatmap_view.h"
 #include "latest_task.h"
-#include "soft_check.h"
+#include "prism/viz/widgets/soft_check.h"
 #include "token_labels.h"
 
 namespace prism::viz {

@@ -45,4 +45,29 @@ QColor viridisColor(double t) {
                             static_cast<float>(a.blueF() + f * (b.blueF() - a.blueF())));
 }
 
+ColorMapPlot setupColorMapPlot(QCustomPlot* plot, double titleScale, int barWidth) {
+    ColorMapPlot parts;
+    plot->setBackground(Qt::white);
+    plot->plotLayout()->insertRow(0);
+    QFont titleFont = plot->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * titleScale);
+    titleFont.setBold(true);
+    parts.title = new QCPTextElement(plot, QString(), titleFont);
+    plot->plotLayout()->addElement(0, 0, parts.title);
+    parts.map = new QCPColorMap(plot->xAxis, plot->yAxis);
+    parts.map->setInterpolate(false);
+    parts.map->setTightBoundary(false);
+    parts.scale = new QCPColorScale(plot);
+    parts.scale->setType(QCPAxis::atRight);
+    parts.scale->setBarWidth(barWidth);
+    plot->plotLayout()->addElement(1, 1, parts.scale);
+    parts.map->setColorScale(parts.scale);
+    parts.scale->setGradient(viridisGradient());
+    parts.map->setGradient(viridisGradient());
+    auto* group = new QCPMarginGroup(plot);
+    plot->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, group);
+    parts.scale->setMarginGroup(QCP::msTop | QCP::msBottom, group);
+    return parts;
+}
+
 }  // namespace prism::viz

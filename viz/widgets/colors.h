@@ -16,4 +16,15 @@ QColor viridisColor(double t);
 /// The grey of masked cells.
 QColor maskedColor();
 
+/// The parts every attention plot has: a bold title row above the axis rect, a colour map
+/// on the plot's x/y axes and a colour scale on the right sharing the axis rect's vertical
+/// margins, all in viridis on white. Owned by `plot`.
+struct ColorMapPlot {
+    QCPTextElement* title = nullptr;
+    QCPColorMap* map = nullptr;
+    QCPColorScale* scale = nullptr;
+};
+/// Builds them on an empty plot; the title font is the plot's, bold, scaled by titleScale.
+ColorMapPlot setupColorMapPlot(QCustomPlot* plot, double titleScale, int barWidth);
+
 }  // namespace prism::viz

@@ -19,7 +19,7 @@
 
 #include "colors.h"
 #include "latest_task.h"
-#include "soft_check.h"
+#include "prism/viz/widgets/soft_check.h"
 #include "token_labels.h"
 
 namespace prism::viz {
@@ -101,24 +101,10 @@ HeadGrid::HeadGrid(QWidget* parent) : QWidget(parent) {
     column->addWidget(m_plot, 1);
     m_stack->addWidget(page);
 
-    m_plot->setBackground(Qt::white);
-    m_plot->plotLayout()->insertRow(0);
-    QFont titleFont = m_plot->font();
-    titleFont.setBold(true);
-    m_title = new QCPTextElement(m_plot, QString(), titleFont);
-    m_plot->plotLayout()->addElement(0, 0, m_title);
-    m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
-    m_map->setInterpolate(false);
-    m_map->setTightBoundary(false);
-    m_scale = new QCPColorScale(m_plot);
-    m_scale->setType(QCPAxis::atRight);
-    m_scale->setBarWidth(12);
-    m_plot->plotLayout()->addElement(1, 1, m_scale);
-    m_map->setColorScale(m_scale);
-    m_scale->setGradient(viridisGradient());
-    auto* group = new QCPMarginGroup(m_plot);
-    m_plot->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, group);
-    m_scale->setMarginGroup(QCP::msTop | QCP::msBottom, group);
+    const ColorMapPlot parts = setupColorMapPlot(m_plot, 1.0, 12);
+    m_title = parts.title;
+    m_map = parts.map;
+    m_scale = parts.scale;
     for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) {
         auto ticker = QSharedPointer<TokenAxisTicker>::create(axis);
         ticker->setIndexWhenThinned(false);

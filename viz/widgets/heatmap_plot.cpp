@@ -11,27 +11,10 @@
 namespace prism::viz {
 
 HeatmapPlot::HeatmapPlot(QCustomPlot* plot) : m_plot(plot) {
-    m_plot->setBackground(Qt::white);
-    m_plot->plotLayout()->insertRow(0);
-    QFont titleFont = m_plot->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.25);
-    titleFont.setBold(true);
-    m_title = new QCPTextElement(m_plot, QString(), titleFont);
-    m_plot->plotLayout()->addElement(0, 0, m_title);
-
-    m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
-    m_map->setInterpolate(false);
-    m_map->setTightBoundary(false);
-    m_scale = new QCPColorScale(m_plot);
-    m_scale->setType(QCPAxis::atRight);
-    m_scale->setBarWidth(14);
-    m_plot->plotLayout()->addElement(1, 1, m_scale);
-    m_map->setColorScale(m_scale);
-    m_scale->setGradient(viridisGradient());
-    m_map->setGradient(viridisGradient());
-    auto* group = new QCPMarginGroup(m_plot);
-    m_plot->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, group);
-    m_scale->setMarginGroup(QCP::msTop | QCP::msBottom, group);
+    const ColorMapPlot parts = setupColorMapPlot(m_plot, 1.25, 14);
+    m_title = parts.title;
+    m_map = parts.map;
+    m_scale = parts.scale;
 
     m_xTicker = QSharedPointer<TokenAxisTicker>::create(m_plot->xAxis);
     m_yTicker = QSharedPointer<TokenAxisTicker>::create(m_plot->yAxis);

@@ -12,7 +12,7 @@
 
 #include "heatmap_view.h"
 #include "latest_task.h"
-#include "soft_check.h"
+#include "prism/viz/widgets/soft_check.h"
 #include "token_labels.h"
 
 namespace prism::viz {
