@@ -81,12 +81,11 @@ int main(int argc, char** argv) {
         return 1;
     }
     prism::ui::StudioDemo demo(&window, {.outputPng = cli.value(screenshot), .tab = shownTab});
-    QObject::connect(&demo, &prism::ui::StudioDemo::finished, &app,
-                     [](bool ok, const QString& message) {
-                         QTextStream(ok ? stdout : stderr)
-                             << "prism-studio: " << message << Qt::endl;
-                         QCoreApplication::exit(ok ? 0 : 1);
-                     });
+    QObject::connect(
+        &demo, &prism::ui::StudioDemo::finished, &app, [](bool ok, const QString& message) {
+            QTextStream(ok ? stdout : stderr) << "prism-studio: " << message << Qt::endl;
+            QCoreApplication::exit(ok ? 0 : 1);
+        });
     demo.start();
     return app.exec();
 }

@@ -8,9 +8,9 @@
 #include <QDateTime>
 #include <QDockWidget>
 #include <QFile>
-#include <QFontDatabase>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontDatabase>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
@@ -67,10 +67,10 @@ qint64 residentMemoryBytes() {
 
 MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     : QMainWindow(parent), m_options(options) {
-    m_settings = m_options.settingsFile.isEmpty()
-                     ? std::make_unique<QSettings>(QStringLiteral("Prism"),
-                                                   QStringLiteral("Prism Studio"))
-                     : std::make_unique<QSettings>(m_options.settingsFile, QSettings::IniFormat);
+    m_settings =
+        m_options.settingsFile.isEmpty()
+            ? std::make_unique<QSettings>(QStringLiteral("Prism"), QStringLiteral("Prism Studio"))
+            : std::make_unique<QSettings>(m_options.settingsFile, QSettings::IniFormat);
     m_controller = new StudioController(this);
     buildUi();
     buildMenus();
@@ -157,8 +157,8 @@ void MainWindow::buildMenus() {
     newProject->setShortcut(QKeySequence::New);
     connect(newProject, &QAction::triggered, this, [this] {
         const QString dir = QFileDialog::getSaveFileName(
-            this, tr("New project folder"), QDir::homePath() + QStringLiteral("/Prism Project"),
-            {}, nullptr, QFileDialog::ShowDirsOnly);
+            this, tr("New project folder"), QDir::homePath() + QStringLiteral("/Prism Project"), {},
+            nullptr, QFileDialog::ShowDirsOnly);
         if (!dir.isEmpty()) createProject(dir);
     });
     QAction* openProjectAction = file->addAction(tr("&Open Project…"));
@@ -268,10 +268,10 @@ void MainWindow::updateTitle() {
 
 void MainWindow::updateMemory() {
     const qint64 bytes = residentMemoryBytes();
-    m_statusMemory->setText(bytes < 0 ? tr("memory: n/a")
-                                      : tr("memory %1 MiB")
-                                            .arg(static_cast<double>(bytes) / (1024.0 * 1024.0),
-                                                 0, 'f', 0));
+    m_statusMemory->setText(
+        bytes < 0
+            ? tr("memory: n/a")
+            : tr("memory %1 MiB").arg(static_cast<double>(bytes) / (1024.0 * 1024.0), 0, 'f', 0));
     m_statusMemory->setToolTip(tr("Resident memory of the studio (VmRSS)"));
 }
 

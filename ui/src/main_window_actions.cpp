@@ -101,8 +101,7 @@ void MainWindow::wireController() {
     connect(m_explorer, &ProjectExplorer::presetActivated, m_parameters,
             &ParameterPanel::applyPreset);
     connect(m_parameters, &ParameterPanel::savePresetRequested, this, [this](const QString& name) {
-        if (m_controller->savePreset(name, m_parameters->params()))
-            m_parameters->applyPreset(name);
+        if (m_controller->savePreset(name, m_parameters->params())) m_parameters->applyPreset(name);
     });
     connect(m_attention, &AttentionTab::findingRequested, this,
             [this](qint64 runId, int layer, int head, int start, int end, const QString& note) {
@@ -145,7 +144,8 @@ bool MainWindow::createProject(const QString& dir) {
 
 bool MainWindow::openOrCreateProject(const QString& dir) {
     const QDir d(dir);
-    const bool fresh = !d.exists() || d.isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+    const bool fresh =
+        !d.exists() || d.isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
     return fresh ? createProject(dir) : openProject(dir);
 }
 
@@ -174,7 +174,8 @@ bool MainWindow::openSampleProject() {
     const bool exists = QFileInfo::exists(dir + QStringLiteral("/project.prism.db"));
     if (!exists) log(tr("First launch: creating the sample project in %1").arg(dir));
     if (!(exists ? openProject(dir) : createProject(dir))) return false;
-    if (m_playground->prompt().isEmpty()) m_playground->setPrompt(QStringLiteral("Once upon a time"));
+    if (m_playground->prompt().isEmpty())
+        m_playground->setPrompt(QStringLiteral("Once upon a time"));
     return true;
 }
 
@@ -196,8 +197,8 @@ qint64 MainWindow::generate() {
     m_pendingToken = -1;
     const qint64 runId = m_controller->generate(spec);
     if (runId != 0) {
-        m_attention->clear(tr("Run #%1 is generating; its attention appears when it ends.")
-                               .arg(runId));
+        m_attention->clear(
+            tr("Run #%1 is generating; its attention appears when it ends.").arg(runId));
         showTab(Tab::Playground);
     }
     return runId;
@@ -217,7 +218,8 @@ qint64 MainWindow::rerun(qint64 runId) {
                 .arg(m_controller->modelInfo() ? m_controller->modelInfo()->name : QString()));
     GenerationSpec spec;
     spec.prompt = qs(record->prompt);
-    spec.systemPrompt = record->params.system_prompt ? qs(*record->params.system_prompt) : QString();
+    spec.systemPrompt =
+        record->params.system_prompt ? qs(*record->params.system_prompt) : QString();
     spec.params = record->params;
     spec.captureAttention = m_parameters->captureAttention();
     m_playground->setPrompt(spec.prompt);
@@ -228,7 +230,8 @@ qint64 MainWindow::rerun(qint64 runId) {
     log(tr("Re-running run #%1").arg(runId));
     const qint64 id = m_controller->generate(spec);
     if (id != 0)
-        m_attention->clear(tr("Run #%1 is generating; its attention appears when it ends.").arg(id));
+        m_attention->clear(
+            tr("Run #%1 is generating; its attention appears when it ends.").arg(id));
     return id;
 }
 
@@ -267,7 +270,7 @@ void MainWindow::onGenerationFinished(qint64 runId, const RunView& view) {
 
 void MainWindow::selectGeneratedToken(int index) {
     const qint64 runId = m_playground->displayedRunId();
-    PRISM_UI_CHECK(index >= 0 && index < m_playground->tokenView()->tokenCount(), return);
+    PRISM_UI_CHECK(index >= 0 && index < m_playground->tokenView()->tokenCount(), return );
     m_playground->tokenView()->setSelectedToken(index);
     const auto set = m_attention->attention();
     if (set && m_attention->runId() == runId) {

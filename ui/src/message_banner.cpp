@@ -28,10 +28,11 @@ MessageBanner::MessageBanner(QWidget* parent) : QFrame(parent) {
 
 void MessageBanner::showMessage(const QString& text, Kind kind) {
     const bool error = kind == Kind::Error;
-    setStyleSheet(error ? QStringLiteral("#messageBanner { background: #fdecea; border: 1px solid "
-                                         "#e0a19b; border-radius: 4px; } QLabel { color: #7a1c12; }")
-                        : QStringLiteral("#messageBanner { background: #e8f1fd; border: 1px solid "
-                                         "#9bbbe0; border-radius: 4px; } QLabel { color: #173d6b; }"));
+    setStyleSheet(
+        error ? QStringLiteral("#messageBanner { background: #fdecea; border: 1px solid "
+                               "#e0a19b; border-radius: 4px; } QLabel { color: #7a1c12; }")
+              : QStringLiteral("#messageBanner { background: #e8f1fd; border: 1px solid "
+                               "#9bbbe0; border-radius: 4px; } QLabel { color: #173d6b; }"));
     m_label->setText(text);
     m_showing = true;
     show();

@@ -104,7 +104,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_seed->setValidator(
         new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,20}")), m_seed));
     m_randomSeed = new QCheckBox(tr("random"), seedRow);
-    m_randomSeed->setToolTip(tr("Draw a new seed for every run (each run records the seed it used)"));
+    m_randomSeed->setToolTip(
+        tr("Draw a new seed for every run (each run records the seed it used)"));
     seedLayout->addWidget(m_seed, 1);
     seedLayout->addWidget(m_randomSeed);
     form->addRow(tr("Seed"), seedRow);
@@ -122,7 +123,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     top->addWidget(paramBox);
     top->addStretch(1);
 
-    connect(m_randomSeed, &QCheckBox::toggled, m_seed, [this](bool on) { m_seed->setEnabled(!on); });
+    connect(m_randomSeed, &QCheckBox::toggled, m_seed,
+            [this](bool on) { m_seed->setEnabled(!on); });
     connect(m_preset, &QComboBox::activated, this,
             [this](int index) { applyPreset(m_preset->itemText(index)); });
     connect(m_savePreset, &QPushButton::clicked, this, &ParameterPanel::askPresetName);

@@ -142,8 +142,9 @@ void PlaygroundPanel::showRun(const RunView& run) {
     m_prompt->setPlainText(run.prompt);
     m_runLabel->setText(tr("Run #%1 · %2").arg(run.runId).arg(paramsSummary(run.params)));
     m_runLabel->setToolTip(m_runLabel->text());
-    const QString echo =
-        run.systemPrompt.isEmpty() ? run.prompt : run.systemPrompt + QStringLiteral("\n\n") + run.prompt;
+    const QString echo = run.systemPrompt.isEmpty()
+                             ? run.prompt
+                             : run.systemPrompt + QStringLiteral("\n\n") + run.prompt;
     m_output->startOutput(echo);
     QVector<GeneratedToken> tokens = run.tokens;
     if (!run.trailingText.isEmpty()) tokens.push_back({.id = -1, .text = run.trailingText});

@@ -163,8 +163,9 @@ void ProjectExplorer::fillRuns(QTreeWidgetItem* g) {
     if (!runs || runs->empty()) return emptyNote(g, tr("No runs yet"));
     for (const auto& r : *runs) {
         const QString status = runStatusText(r.status, r.id == m_activeRun);
-        auto* item = leaf(g, RunItem, r.id,
-                          QStringLiteral("#%1 %2 · %3").arg(r.id).arg(status, firstWords(r.prompt)));
+        auto* item =
+            leaf(g, RunItem, r.id,
+                 QStringLiteral("#%1 %2 · %3").arg(r.id).arg(status, firstWords(r.prompt)));
         item->setIcon(0, statusIcon(status));
         QString tip = tr("Run #%1, %2\n%3 tokens").arg(r.id).arg(status).arg(r.n_tokens);
         if (r.tokens_per_s) tip += tr(", %1 tokens/s").arg(*r.tokens_per_s, 0, 'f', 1);
@@ -202,11 +203,9 @@ void ProjectExplorer::fillFindings(QTreeWidgetItem* g) {
             if (!findings) continue;
             for (const auto& f : *findings) {
                 const QString head = f.head < 0 ? tr("all heads") : tr("H%1").arg(f.head);
-                auto* item = leaf(g, FindingItem, r.id,
-                                  tr("#%1 L%2 %3 · %4")
-                                      .arg(r.id)
-                                      .arg(f.layer)
-                                      .arg(head, firstWords(f.note, 30)));
+                auto* item = leaf(
+                    g, FindingItem, r.id,
+                    tr("#%1 L%2 %3 · %4").arg(r.id).arg(f.layer).arg(head, firstWords(f.note, 30)));
                 item->setToolTip(0, tr("Run #%1, layer %2, %3, tokens %4–%5\n%6")
                                         .arg(r.id)
                                         .arg(f.layer)

@@ -42,14 +42,14 @@ StudioController::StudioController(QObject* parent) : QObject(parent), m_worker(
             Qt::QueuedConnection);
     connect(m_worker, &ModelWorker::modelLoadFailed, this, &StudioController::onModelLoadFailed,
             Qt::QueuedConnection);
-    connect(m_worker, &ModelWorker::generationStarted, this,
-            &StudioController::onGenerationStarted, Qt::QueuedConnection);
+    connect(m_worker, &ModelWorker::generationStarted, this, &StudioController::onGenerationStarted,
+            Qt::QueuedConnection);
     connect(m_worker, &ModelWorker::tokensReady, this, &StudioController::onTokensReady,
             Qt::QueuedConnection);
     connect(m_worker, &ModelWorker::generationFinished, this,
             &StudioController::onGenerationFinished, Qt::QueuedConnection);
-    connect(m_worker, &ModelWorker::generationFailed, this,
-            &StudioController::onGenerationFailed, Qt::QueuedConnection);
+    connect(m_worker, &ModelWorker::generationFailed, this, &StudioController::onGenerationFailed,
+            Qt::QueuedConnection);
     m_thread.start();
 }
 
@@ -168,8 +168,7 @@ void StudioController::registerModel() {
              .name = info.name.toStdString(),
              .metadata_json = QJsonDocument(meta).toJson(QJsonDocument::Compact).toStdString()});
         if (!id) {
-            fail(tr("Could not register the model in the project: %1")
-                     .arg(qs(id.error().message)));
+            fail(tr("Could not register the model in the project: %1").arg(qs(id.error().message)));
             return;
         }
         m_modelId = *id;
@@ -240,12 +239,12 @@ void StudioController::stop() {
 }
 
 void StudioController::onGenerationStarted(qint64 runId, const QString& promptText) {
-    PRISM_UI_CHECK(runId == m_activeRun, return);
+    PRISM_UI_CHECK(runId == m_activeRun, return );
     emit generationStarted(runId, promptText);
 }
 
 void StudioController::onTokensReady(qint64 runId, const QVector<GeneratedToken>& tokens) {
-    PRISM_UI_CHECK(runId == m_activeRun, return);
+    PRISM_UI_CHECK(runId == m_activeRun, return );
     if (m_project) {
         if (auto ok = m_project->append_run_output(runId, outputDelta(tokens)); !ok)
             emit logMessage(tr("warning: run #%1: output not saved: %2")
@@ -256,7 +255,7 @@ void StudioController::onTokensReady(qint64 runId, const QVector<GeneratedToken>
 }
 
 void StudioController::onGenerationFinished(const GenerationResult& result) {
-    PRISM_UI_CHECK(result.runId == m_activeRun, return);
+    PRISM_UI_CHECK(result.runId == m_activeRun, return );
     const qint64 runId = result.runId;
     m_activeRun = 0;
     const bool stopped = result.stopReason == QLatin1String("cancelled");
@@ -300,7 +299,7 @@ void StudioController::onGenerationFinished(const GenerationResult& result) {
 }
 
 void StudioController::onGenerationFailed(qint64 runId, const QString& message) {
-    PRISM_UI_CHECK(runId == m_activeRun, return);
+    PRISM_UI_CHECK(runId == m_activeRun, return );
     m_activeRun = 0;
     if (m_project)
         (void)m_project->finish_run(

@@ -22,10 +22,11 @@ StudioDemo::StudioDemo(MainWindow* window, StudioDemoParams params, QObject* par
     connect(c, &StudioController::modelLoaded, this, [this] {
         if (!m_started) generate();
     });
-    connect(c, &StudioController::modelLoadFailed, this, [this](const QString& path,
-                                                                const QString& message) {
-        if (!m_started) finish(false, tr("could not load the model %1: %2").arg(path, message));
-    });
+    connect(c, &StudioController::modelLoadFailed, this,
+            [this](const QString& path, const QString& message) {
+                if (!m_started)
+                    finish(false, tr("could not load the model %1: %2").arg(path, message));
+            });
     connect(c, &StudioController::generationFailed, this, [this](qint64 runId, const QString& m) {
         if (runId == m_runId) finish(false, tr("the demo run failed: %1").arg(m));
     });
@@ -40,8 +41,10 @@ void StudioDemo::start() {
     m_window->resize(m_params.size);
     m_window->show();
     StudioController* c = m_window->controller();
-    if (c->hasModel() && !c->isLoadingModel()) generate();
-    else if (!c->isLoadingModel()) finish(false, tr("no model is loaded"));
+    if (c->hasModel() && !c->isLoadingModel())
+        generate();
+    else if (!c->isLoadingModel())
+        finish(false, tr("no model is loaded"));
 }
 
 void StudioDemo::generate() {
@@ -81,10 +84,8 @@ void StudioDemo::capture() {
     if (shot.isNull()) return finish(false, tr("grabbing the window failed"));
     if (!shot.save(m_params.outputPng, "PNG"))
         return finish(false, tr("could not write %1").arg(m_params.outputPng));
-    finish(true, tr("wrote %1 (%2×%3)")
-                     .arg(m_params.outputPng)
-                     .arg(shot.width())
-                     .arg(shot.height()));
+    finish(true,
+           tr("wrote %1 (%2×%3)").arg(m_params.outputPng).arg(shot.width()).arg(shot.height()));
 }
 
 void StudioDemo::finish(bool ok, const QString& message) {

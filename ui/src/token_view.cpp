@@ -132,7 +132,8 @@ QRect TokenView::tokenRect(int index) const {
     const QRect ra = cursorRect(a);
     const QRect rb = cursorRect(b);
     if (ra.top() != rb.top()) return rb.adjusted(-2, 0, 0, 0);  // wrapped after its first char
-    return QRect(QPoint(ra.left(), ra.top()), QPoint(std::max(rb.left(), ra.left() + 1), ra.bottom()));
+    return QRect(QPoint(ra.left(), ra.top()),
+                 QPoint(std::max(rb.left(), ra.left() + 1), ra.bottom()));
 }
 
 int TokenView::tokenAt(const QPoint& viewportPos) const {
@@ -147,7 +148,7 @@ void TokenView::onAnchorClicked(const QUrl& url) {
     const QString frag = url.fragment();
     bool ok = false;
     const int index = frag.startsWith(QLatin1Char('t')) ? frag.mid(1).toInt(&ok) : -1;
-    PRISM_UI_CHECK(ok && index >= 0 && index < m_tokens.size(), return);
+    PRISM_UI_CHECK(ok && index >= 0 && index < m_tokens.size(), return );
     setSelectedToken(index);
     emit tokenClicked(index);
 }
