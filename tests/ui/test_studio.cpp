@@ -10,6 +10,7 @@
 #include <QTreeWidgetItem>
 
 #include "prism/projects/project.h"
+#include "prism/projects/sql.h"
 #include "prism/ui/attention_tab.h"
 #include "prism/ui/message_banner.h"
 #include "prism/ui/project_explorer.h"
@@ -233,4 +234,41 @@ TEST(studio, a_folder_that_is_not_a_project_is_a_visible_error) {
     EXPECT_TRUE(w.banner()->text().contains("not-a-project"));
     EXPECT_FALSE(w.controller()->hasProject());
     EXPECT_EQ(w.generate(), 0);  // refused with a message, no crash
+}
+
+TEST(studio, a_failed_generation_is_recorded_and_shown) {
+    test::studio_env env;
+    auto w = env.open_window();
+    QString longPrompt;
+    for (int i = 0; i < 700; ++i) longPrompt += "once upon a time ";  // beyond the context
+    QSignalSpy failed(w->controller(), &ui::StudioController::generationFailed);
+    w->playground()->setPrompt(longPrompt);
+    const qint64 id = w->generate();
+    ASSERT_NE(id, 0);
+    ASSERT_TRUE(failed.wait(10000));
+    const auto rec = stored_run(*w, id);
+    EXPECT_EQ(rec.status, projects::run_status::failed);
+    EXPECT_NE(rec.error.find("context"), std::string::npos) << rec.error;
+    EXPECT_TRUE(w->banner()->isShowingMessage());
+    EXPECT_TRUE(w->banner()->text().contains("failed"));
+    EXPECT_TRUE(w->logView()->toPlainText().contains("failed"));
+    EXPECT_TRUE(w->explorer()->runItem(id)->text(0).contains("failed"));
+    EXPECT_TRUE(w->playground()->generateButton()->isEnabled());
+    EXPECT_NE(generate_and_wait(*w, {.n_predict = 3}), 0);
+}
+
+TEST(studio, a_locked_project_is_a_visible_error_not_a_hang) {
+    test::studio_env env;
+    auto w = env.open_window();
+    // Another process holds the write lock: the run cannot be recorded.
+    auto other = projects::sql::connection::open(
+        (env.project_dir() + "/project.prism.db").toStdString(), {.busy_timeout_ms = 0});
+    other.exec("BEGIN IMMEDIATE");
+    w->playground()->setPrompt("Once upon a time");
+    EXPECT_EQ(w->generate(), 0);
+    EXPECT_TRUE(w->banner()->isShowingMessage());
+    EXPECT_TRUE(w->banner()->text().contains("Could not record the run"))
+        << w->banner()->text().toStdString();
+    other.exec("ROLLBACK");
+    EXPECT_NE(generate_and_wait(*w, {.n_predict = 3}), 0);
 }

@@ -74,6 +74,21 @@ TEST(studio_views, clicking_a_generated_token_shows_its_attention) {
     EXPECT_EQ(w->attentionTab()->selectedToken(), reloaded->n_prompt + 7);
 }
 
+TEST(studio_views, fork_from_a_token_continues_from_there) {
+    test::studio_env env;
+    auto w = env.open_window();
+    ASSERT_NE(generate_and_wait(*w, {.n_predict = 10}), 0);
+    ui::TokenView* view = w->playground()->tokenView();
+    QString expected = "Once upon a time";
+    for (int i = 0; i <= 4; ++i) expected += view->token(i).text;
+    w->playground()->setPrompt("something else");
+    emit view->forkRequested(4);  // as the token's "Fork from here" menu item does
+    EXPECT_EQ(w->playground()->prompt(), expected);
+    const qint64 id = generate_and_wait(*w, {.n_predict = 3, .prompt = expected});
+    ASSERT_NE(id, 0);
+    EXPECT_EQ(w->controller()->project()->get_run(id)->prompt, expected.toStdString());
+}
+
 TEST(studio_views, built_in_presets_and_a_saved_user_preset) {
     test::studio_env env;
     auto w = env.open_window();

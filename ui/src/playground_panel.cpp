@@ -98,6 +98,7 @@ PlaygroundPanel::PlaygroundPanel(QWidget* parent) : QWidget(parent) {
     connect(m_rerun, &QPushButton::clicked, this, [this] {
         if (m_runId != 0) emit rerunRequested(m_runId);
     });
+    connect(m_output, &TokenView::forkRequested, this, &PlaygroundPanel::forkFrom);
     connect(m_output, &TokenView::tokenClicked, this,
             [this](int index) { emit tokenClicked(m_runId, index); });
     setState(false, false);
@@ -119,6 +120,7 @@ void PlaygroundPanel::setPrompt(const QString& text) {
 
 void PlaygroundPanel::beginRun(qint64 runId, const QString& promptText) {
     m_runId = runId;
+    m_runPrompt = m_prompt->toPlainText();  // generate() and rerun() read it from here
     m_status = QStringLiteral("running");
     m_ttftMs.reset();
     m_tokensPerSecond.reset();
@@ -135,6 +137,7 @@ void PlaygroundPanel::appendTokens(qint64 runId, const QVector<GeneratedToken>& 
 
 void PlaygroundPanel::showRun(const RunView& run) {
     m_runId = run.runId;
+    m_runPrompt = run.prompt;
     m_status = run.status;
     m_ttftMs = run.ttftMs;
     m_tokensPerSecond = run.tokensPerSecond;
@@ -157,6 +160,7 @@ void PlaygroundPanel::showRun(const RunView& run) {
 void PlaygroundPanel::finishRun(const RunView& run) {
     if (run.runId != m_runId) return;
     if (run.tokens.size() != m_output->tokenCount()) return showRun(run);
+    m_runPrompt = run.prompt;
     m_status = run.status;
     m_ttftMs = run.ttftMs;
     m_tokensPerSecond = run.tokensPerSecond;
@@ -169,6 +173,15 @@ void PlaygroundPanel::showFailure(qint64 runId, const QString& message) {
     if (runId != m_runId) return;
     m_status = tr("failed: %1").arg(message);
     updateStats();
+}
+
+void PlaygroundPanel::forkFrom(int index) {
+    if (index < 0 || index >= m_output->tokenCount()) return;
+    QString text = m_runPrompt;
+    for (int i = 0; i <= index; ++i) text += m_output->token(i).text;
+    m_prompt->setPlainText(text);
+    m_prompt->moveCursor(QTextCursor::End);
+    m_prompt->setFocus();
 }
 
 void PlaygroundPanel::setState(bool canGenerate, bool generating) {
@@ -185,7 +198,8 @@ void PlaygroundPanel::updateStats() {
         return;
     }
     QStringList parts;
-    parts << tr("%n token(s)", nullptr, m_output->tokenCount());
+    const int n = m_output->tokenCount();
+    parts << (n == 1 ? tr("1 token") : tr("%1 tokens").arg(n));
     if (m_ttftMs) parts << tr("TTFT %1 ms").arg(*m_ttftMs, 0, 'f', 1);
     if (m_tokensPerSecond) parts << tr("%1 tokens/s").arg(*m_tokensPerSecond, 0, 'f', 1);
     parts << (m_status == QLatin1String("running") ? tr("generating…") : m_status);

@@ -23,6 +23,11 @@ QString qs(const std::string& s) {
 // The project setting that remembers the model a project used last.
 constexpr std::string_view k_last_model_key = "studio.last_model";
 
+// How long a database call on the GUI thread waits for another process's write lock: long
+// enough for a concurrent CLI's short transactions, short enough that a locked project is a
+// prompt error rather than a frozen window.
+constexpr int k_gui_busy_timeout_ms = 1000;
+
 struct LoadedAttention {
     std::shared_ptr<const prism::viz::attention_set> set;
     QString error;
@@ -80,8 +85,9 @@ bool StudioController::createProject(const QString& dir) {
         fail(tr("Stop the running generation before switching projects."));
         return false;
     }
-    return adoptProject(pj::project::create(dir.toStdString(), {.busy_timeout_ms = 2000}), dir,
-                        tr("create"));
+    return adoptProject(
+        pj::project::create(dir.toStdString(), {.busy_timeout_ms = k_gui_busy_timeout_ms}), dir,
+        tr("create"));
 }
 
 bool StudioController::openProject(const QString& dir) {
@@ -89,8 +95,9 @@ bool StudioController::openProject(const QString& dir) {
         fail(tr("Stop the running generation before switching projects."));
         return false;
     }
-    return adoptProject(pj::project::open(dir.toStdString(), {.busy_timeout_ms = 2000}), dir,
-                        tr("open"));
+    return adoptProject(
+        pj::project::open(dir.toStdString(), {.busy_timeout_ms = k_gui_busy_timeout_ms}), dir,
+        tr("open"));
 }
 
 bool StudioController::adoptProject(prism::result<pj::project> opened, const QString& dir,
@@ -327,8 +334,12 @@ void StudioController::saveAttention(qint64 runId,
         }
         emit attentionSaved(runId, error.isEmpty());
     });
-    watcher->setFuture(QtConcurrent::run([project = m_project, runId, set]() -> QString {
+    // A connection of its own: the blob's hashing, writing and fsync then never hold the
+    // GUI's project object (its mutex) and only the final INSERT takes the write lock.
+    watcher->setFuture(QtConcurrent::run([dir = m_project->dir(), runId, set]() -> QString {
         const std::vector<std::byte> bytes = attentionToBytes(*set);
+        auto project = pj::project::open(dir, {.busy_timeout_ms = 10000});
+        if (!project) return qs(project.error().message);
         auto ok = project->add_attention_snapshot(runId, set->layers, set->heads, bytes);
         return ok ? QString() : qs(ok.error().message);
     }));
@@ -349,7 +360,9 @@ void StudioController::readAttention(qint64 runId) {
                                 .arg(runId)
                                 .arg(loaded.error));
     });
-    watcher->setFuture(QtConcurrent::run([project = m_project, snapshotId]() -> LoadedAttention {
+    watcher->setFuture(QtConcurrent::run([dir = m_project->dir(), snapshotId]() -> LoadedAttention {
+        auto project = pj::project::open(dir, {.read_only = true});
+        if (!project) return {nullptr, qs(project.error().message)};
         auto bytes = project->read_attention_blob(snapshotId);
         if (!bytes) return {nullptr, qs(bytes.error().message)};
         auto set = attentionFromBytes(*bytes);

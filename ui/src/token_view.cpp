@@ -1,6 +1,8 @@
 // TokenView (see token_view.h): token spans with anchors, tooltips and a selection outline.
 #include "prism/ui/token_view.h"
 
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QTextBlock>
 #include <QTextCursor>
 #include <QTextDocument>
@@ -151,6 +153,19 @@ void TokenView::onAnchorClicked(const QUrl& url) {
     PRISM_UI_CHECK(ok && index >= 0 && index < m_tokens.size(), return );
     setSelectedToken(index);
     emit tokenClicked(index);
+}
+
+void TokenView::contextMenuEvent(QContextMenuEvent* event) {
+    QMenu* menu = createStandardContextMenu(event->pos());
+    const int index = tokenAt(viewport()->mapFrom(this, event->pos()));
+    if (index >= 0) {
+        menu->addSeparator();
+        QAction* fork = menu->addAction(tr("Fork from here"));
+        fork->setToolTip(tr("Put the prompt and the output up to this token into the prompt"));
+        connect(fork, &QAction::triggered, this, [this, index] { emit forkRequested(index); });
+    }
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->popup(event->globalPos());
 }
 
 void TokenView::setSelectedToken(int index) {

@@ -43,6 +43,9 @@ public:
 
     /// The run the output shows (0 = none).
     qint64 displayedRunId() const { return m_runId; }
+    /// Puts the shown run's prompt and its output up to generated token `index` (inclusive)
+    /// into the prompt editor, to continue from there.
+    void forkFrom(int index);
     /// Enables Generate / Stop / Re-run for the studio's state.
     void setState(bool canGenerate, bool generating);
 
@@ -73,6 +76,7 @@ private:
 
     qint64 m_runId = 0;
     QString m_status;
+    QString m_runPrompt;  // the prompt of the shown run (for forks)
     std::optional<double> m_ttftMs;
     std::optional<double> m_tokensPerSecond;
     bool m_canGenerate = false;

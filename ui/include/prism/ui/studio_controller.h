@@ -5,9 +5,10 @@
 // Threads (ARCHITECTURE.md, GUI threading): model loading and generation run on the worker
 // thread, reached through queued signals only; Stop is the worker's one direct call. Small
 // database writes (a run row, each ~30 ms token batch, the outcome) run on the GUI thread so
-// a crash mid-run leaves the started run and its output so far in the database. Attention
-// snapshots are encoded and written on the thread pool (QtConcurrent) and reported back as
-// signals; reading one back for a reopened run is done there too.
+// a crash mid-run leaves the started run and its output so far in the database; they wait
+// at most a second for another process's lock. Attention snapshots are encoded and written
+// on the thread pool (QtConcurrent) through a project connection of their own, and reported
+// back as signals; reading one back for a reopened run is done there too.
 //
 // Errors (a bad model file, a locked or damaged project, a failed generation) never throw
 // past this class: each becomes errorOccurred(message) and a log line.
@@ -51,7 +52,7 @@ public:
     bool openProject(const QString& dir);
     bool hasProject() const { return m_project != nullptr; }
     QString projectDir() const { return m_projectDir; }
-    /// Shared with the thread-pool tasks that write blobs; null without a project.
+    /// The open project (GUI thread); null without one.
     std::shared_ptr<prism::projects::project> project() const { return m_project; }
     /// The model the project used last (its settings), or empty.
     QString lastModelPath() const;

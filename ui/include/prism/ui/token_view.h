@@ -2,7 +2,8 @@
 // then each generated token is one span of text whose background tint grows as the model's
 // probability of it falls (a sure token is plain, a long-shot is amber). Hovering a token
 // shows its probability and the five most probable tokens at that step; clicking one emits
-// tokenClicked(index) and outlines it.
+// tokenClicked(index) and outlines it; its context menu offers "Fork from here"
+// (forkRequested(index)).
 //
 // Design: a read-only QTextBrowser. Each token is inserted with a QTextCharFormat that
 // carries an anchor ("#t<index>", so clicks come back through anchorClicked with links
@@ -48,6 +49,10 @@ public:
 
 signals:
     void tokenClicked(int index);
+    void forkRequested(int index);
+
+protected:
+    void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
     struct Span {
