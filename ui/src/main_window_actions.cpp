@@ -250,9 +250,14 @@ void MainWindow::showRun(qint64 runId) {
     const auto view = m_controller->loadRun(runId);  // its attention arrives via attentionReady
     if (!view) return;
     m_pendingToken = -1;
-    m_attention->clear(tr("Run #%1 has no attention snapshot (it ran without “Capture "
-                          "attention”), or it is still loading.")
-                           .arg(runId));
+    if (view->hasAttention)
+        m_attention->clear(tr("Loading the attention of run #%1…").arg(runId));
+    else if (view->status == QLatin1String("failed") || view->tokens.isEmpty())
+        m_attention->clear(tr("Run #%1 generated no tokens, so it has no attention.").arg(runId));
+    else
+        m_attention->clear(tr("Run #%1 ran without “Capture attention”. Tick it in the "
+                              "parameters and re-run to see its attention.")
+                               .arg(runId));
     m_playground->showRun(*view);
     m_parameters->setParams(view->params);
     m_explorer->selectRun(runId);
@@ -265,7 +270,9 @@ void MainWindow::onGenerationFinished(qint64 runId, const RunView& view) {
     if (view.tokensPerSecond)
         m_statusSpeed->setText(tr("%1 tokens/s").arg(*view.tokensPerSecond, 0, 'f', 1));
     if (view.tokens.isEmpty() || m_parameters->captureAttention()) return;
-    m_attention->clear(tr("Run #%1 ran without “Capture attention”.").arg(runId));
+    m_attention->clear(tr("Run #%1 ran without “Capture attention”. Tick it in the parameters "
+                          "and re-run to see its attention.")
+                           .arg(runId));
 }
 
 void MainWindow::selectGeneratedToken(int index) {

@@ -345,9 +345,9 @@ void StudioController::saveAttention(qint64 runId,
     }));
 }
 
-void StudioController::readAttention(qint64 runId) {
+bool StudioController::readAttention(qint64 runId) {
     auto snapshots = m_project->list_attention_snapshots(runId);
-    if (!snapshots || snapshots->empty()) return;
+    if (!snapshots || snapshots->empty()) return false;
     const int64_t snapshotId = snapshots->back().id;
     auto* watcher = new QFutureWatcher<LoadedAttention>(this);
     connect(watcher, &QFutureWatcher<LoadedAttention>::finished, this, [this, watcher, runId] {
@@ -369,6 +369,7 @@ void StudioController::readAttention(qint64 runId) {
         if (!set) return {nullptr, qs(set.error().message)};
         return {std::make_shared<const prism::viz::attention_set>(std::move(*set)), {}};
     }));
+    return true;
 }
 
 // ---- history, presets, findings -----------------------------------------------------------
@@ -381,7 +382,7 @@ std::optional<RunView> StudioController::loadRun(qint64 runId) {
         return std::nullopt;
     }
     RunView view = runViewFromRecord(*record, nullptr, runId == m_activeRun);
-    if (runId != m_activeRun) readAttention(runId);
+    if (runId != m_activeRun) view.hasAttention = readAttention(runId);
     return view;
 }
 

@@ -36,6 +36,7 @@ struct RunView {
     std::optional<double> ttftMs;
     std::optional<double> tokensPerSecond;
     QString error;
+    bool hasAttention = false;  ///< the project holds an attention snapshot of the run
 
     QString outputText() const;
 };

@@ -127,7 +127,8 @@ private:
     void registerModel();
     void finishRunOnClose();
     void saveAttention(qint64 runId, std::shared_ptr<const prism::viz::attention_set> set);
-    void readAttention(qint64 runId);
+    /// Starts reading the run's newest snapshot (attentionReady follows); false if none.
+    bool readAttention(qint64 runId);
     void fail(const QString& message);
 
     QThread m_thread;
