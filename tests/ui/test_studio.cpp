@@ -67,7 +67,7 @@ TEST(studio, generated_run_is_stored_listed_and_survives_reopening) {
         EXPECT_TRUE(rec.ttft_ms.has_value());
         EXPECT_TRUE(rec.tokens_per_s.has_value());
         QSignalSpy saved(w->controller(), &ui::StudioController::attentionSaved);
-        ASSERT_TRUE(saved.count() > 0 || saved.wait(10000));
+        ASSERT_TRUE(test::wait_for(saved, 1, 10000));
         auto snaps = w->controller()->project()->list_attention_snapshots(id);
         ASSERT_TRUE(snaps.has_value());
         EXPECT_EQ(snaps->size(), 1u);
@@ -205,7 +205,7 @@ TEST(studio, invalid_model_is_a_visible_error_and_the_previous_model_still_works
     }
     QSignalSpy failed(w->controller(), &ui::StudioController::modelLoadFailed);
     w->loadModel(bad);
-    ASSERT_TRUE(failed.wait(10000));
+    ASSERT_TRUE(test::wait_for(failed, 1, 10000));
     EXPECT_TRUE(w->banner()->isShowingMessage());
     EXPECT_TRUE(w->banner()->text().contains("broken.gguf")) << w->banner()->text().toStdString();
     EXPECT_TRUE(w->banner()->text().contains("stories260K.gguf"));  // still in use
@@ -245,7 +245,7 @@ TEST(studio, a_failed_generation_is_recorded_and_shown) {
     w->playground()->setPrompt(longPrompt);
     const qint64 id = w->generate();
     ASSERT_NE(id, 0);
-    ASSERT_TRUE(failed.wait(10000));
+    ASSERT_TRUE(test::wait_for(failed, 1, 10000));
     const auto rec = stored_run(*w, id);
     EXPECT_EQ(rec.status, projects::run_status::failed);
     EXPECT_NE(rec.error.find("context"), std::string::npos) << rec.error;

@@ -19,7 +19,7 @@
 #include "prism/ui/project_explorer.h"
 #include "prism/ui/studio_controller.h"
 #include "prism/ui/token_view.h"
-#include "studio_check.h"
+#include "prism/viz/widgets/soft_check.h"
 
 namespace prism::ui {
 
@@ -206,7 +206,7 @@ qint64 MainWindow::generate() {
 
 qint64 MainWindow::rerun(qint64 runId) {
     const auto project = m_controller->project();
-    PRISM_UI_CHECK(project != nullptr, return 0);
+    PRISM_SOFT_CHECK(project != nullptr, return 0);
     auto record = project->get_run(runId);
     if (!record) {
         showError(tr("Could not read run #%1: %2").arg(runId).arg(qs(record.error().message)));
@@ -277,7 +277,7 @@ void MainWindow::onGenerationFinished(qint64 runId, const RunView& view) {
 
 void MainWindow::selectGeneratedToken(int index) {
     const qint64 runId = m_playground->displayedRunId();
-    PRISM_UI_CHECK(index >= 0 && index < m_playground->tokenView()->tokenCount(), return );
+    PRISM_SOFT_CHECK(index >= 0 && index < m_playground->tokenView()->tokenCount(), return );
     m_playground->tokenView()->setSelectedToken(index);
     const auto set = m_attention->attention();
     if (set && m_attention->runId() == runId) {

@@ -7,8 +7,8 @@
 #include <QJsonObject>
 #include <QtConcurrent/QtConcurrentRun>
 
-#include "attention_blob.h"
-#include "studio_check.h"
+#include "prism/viz/attention_io.h"
+#include "prism/viz/widgets/soft_check.h"
 
 namespace prism::ui {
 
@@ -246,12 +246,12 @@ void StudioController::stop() {
 }
 
 void StudioController::onGenerationStarted(qint64 runId, const QString& promptText) {
-    PRISM_UI_CHECK(runId == m_activeRun, return );
+    PRISM_SOFT_CHECK(runId == m_activeRun, return );
     emit generationStarted(runId, promptText);
 }
 
 void StudioController::onTokensReady(qint64 runId, const QVector<GeneratedToken>& tokens) {
-    PRISM_UI_CHECK(runId == m_activeRun, return );
+    PRISM_SOFT_CHECK(runId == m_activeRun, return );
     if (m_project) {
         if (auto ok = m_project->append_run_output(runId, outputDelta(tokens)); !ok)
             emit logMessage(tr("warning: run #%1: output not saved: %2")
@@ -262,7 +262,7 @@ void StudioController::onTokensReady(qint64 runId, const QVector<GeneratedToken>
 }
 
 void StudioController::onGenerationFinished(const GenerationResult& result) {
-    PRISM_UI_CHECK(result.runId == m_activeRun, return );
+    PRISM_SOFT_CHECK(result.runId == m_activeRun, return );
     const qint64 runId = result.runId;
     m_activeRun = 0;
     const bool stopped = result.stopReason == QLatin1String("cancelled");
@@ -285,11 +285,11 @@ void StudioController::onGenerationFinished(const GenerationResult& result) {
         view->tokens = result.tokens;
         view->status = stopped ? QStringLiteral("stopped") : QStringLiteral("finished");
     }
-    PRISM_UI_CHECK(view->tokens.size() == result.tokens.size(),
-                   emit logMessage(tr("warning: run #%1 stored %2 of %3 tokens")
-                                       .arg(runId)
-                                       .arg(view->tokens.size())
-                                       .arg(result.tokens.size())));
+    PRISM_SOFT_CHECK(view->tokens.size() == result.tokens.size(),
+                     emit logMessage(tr("warning: run #%1 stored %2 of %3 tokens")
+                                         .arg(runId)
+                                         .arg(view->tokens.size())
+                                         .arg(result.tokens.size())));
     emit logMessage(tr("Run #%1 %2: %3 tokens, TTFT %4 ms, %5 tokens/s (%6)")
                         .arg(runId)
                         .arg(view->status)
@@ -306,7 +306,7 @@ void StudioController::onGenerationFinished(const GenerationResult& result) {
 }
 
 void StudioController::onGenerationFailed(qint64 runId, const QString& message) {
-    PRISM_UI_CHECK(runId == m_activeRun, return );
+    PRISM_SOFT_CHECK(runId == m_activeRun, return );
     m_activeRun = 0;
     if (m_project)
         (void)m_project->finish_run(
@@ -337,7 +337,7 @@ void StudioController::saveAttention(qint64 runId,
     // A connection of its own: the blob's hashing, writing and fsync then never hold the
     // GUI's project object (its mutex) and only the final INSERT takes the write lock.
     watcher->setFuture(QtConcurrent::run([dir = m_project->dir(), runId, set]() -> QString {
-        const std::vector<std::byte> bytes = attentionToBytes(*set);
+        const std::vector<std::byte> bytes = prism::viz::attention_set_to_bytes(*set);
         auto project = pj::project::open(dir, {.busy_timeout_ms = 10000});
         if (!project) return qs(project.error().message);
         auto ok = project->add_attention_snapshot(runId, set->layers, set->heads, bytes);
@@ -365,7 +365,7 @@ bool StudioController::readAttention(qint64 runId) {
         if (!project) return {nullptr, qs(project.error().message)};
         auto bytes = project->read_attention_blob(snapshotId);
         if (!bytes) return {nullptr, qs(bytes.error().message)};
-        auto set = attentionFromBytes(*bytes);
+        auto set = prism::viz::attention_set_from_bytes(*bytes);
         if (!set) return {nullptr, qs(set.error().message)};
         return {std::make_shared<const prism::viz::attention_set>(std::move(*set)), {}};
     }));

@@ -10,7 +10,7 @@
 
 #include <algorithm>
 
-#include "studio_check.h"
+#include "prism/viz/widgets/soft_check.h"
 
 namespace prism::ui {
 
@@ -150,7 +150,7 @@ void TokenView::onAnchorClicked(const QUrl& url) {
     const QString frag = url.fragment();
     bool ok = false;
     const int index = frag.startsWith(QLatin1Char('t')) ? frag.mid(1).toInt(&ok) : -1;
-    PRISM_UI_CHECK(ok && index >= 0 && index < m_tokens.size(), return );
+    PRISM_SOFT_CHECK(ok && index >= 0 && index < m_tokens.size(), return );
     setSelectedToken(index);
     emit tokenClicked(index);
 }

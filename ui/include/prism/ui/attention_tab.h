@@ -5,15 +5,13 @@
 // Design: the tab wraps the attention inspector behind the inspector's own small interface
 // (setAttention(set, runId), clear(), selectToken(position), findingRequested) and records
 // what it was given, so the studio and its tests do not depend on the inspector's insides.
-// Until prism::ui::AttentionInspector lands, AttentionPlaceholder (a heatmap and a token
-// strip from viz) stands in with the same interface: swapping is the one `using` below.
 #pragma once
 
 #include <QWidget>
 
 #include <memory>
 
-#include "prism/ui/attention_placeholder.h"
+#include "prism/ui/attention_inspector.h"
 #include "prism/viz/attention_data.h"
 
 class QLabel;
@@ -25,8 +23,7 @@ class AttentionTab : public QWidget {
     Q_OBJECT
 
 public:
-    /// The widget that shows a set: swap for prism::ui::AttentionInspector when it lands.
-    using Inspector = AttentionPlaceholder;
+    using Inspector = AttentionInspector;
 
     explicit AttentionTab(QWidget* parent = nullptr);
 
