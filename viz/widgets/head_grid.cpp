@@ -253,11 +253,9 @@ void HeadGrid::redraw() {
     }
     m_scale->setDataRange(QCPRange(lo, hi));
     m_scale->setLabel(statisticName(m_statistic));
-    // Two lines: one would be clipped in a narrow side pane (e.g. the studio's inspector).
-    m_title->setText(tr("%1 — %2 layers × %3 heads\nclick a head to open it")
-                         .arg(QString::fromStdString(m_set->model))
-                         .arg(nLayers)
-                         .arg(nHeads));
+    // Short lines: the grid often sits in a narrow side pane (the studio's inspector), and
+    // the model's name is already in the heatmap's title beside it.
+    m_title->setText(tr("%1 layers × %2 heads\nclick a head to open it").arg(nLayers).arg(nHeads));
     m_plot->xAxis->setRange(-0.5, nHeads - 0.5);
     m_plot->yAxis->setRange(-0.5, nLayers - 0.5);
     setSelectedHead(m_selectedLayer, m_selectedHead);
