@@ -9,7 +9,9 @@
 // are then quantized to 6 bits against f16 super-scales, and the elements re-rounded with
 // the stored scales. Q6_K fits each 16-element sub-block with a symmetric scale (weights x²,
 // 19 grid stretches), quantizes the 16 scales to int8 against an f16 super-scale, and
-// re-rounds. Float operations keep ggml's order so the bytes agree with llama.cpp's.
+// re-rounds. Float operations keep ggml's order so the bytes should agree with llama.cpp's
+// (one deliberate difference: a sub-block scale that rounds below 0 is stored as 0, where
+// ggml's uint8_t conversion would wrap it; the fits never produce one in practice).
 #include <algorithm>
 #include <bit>
 #include <cmath>

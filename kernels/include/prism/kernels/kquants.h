@@ -24,9 +24,9 @@
 //     and its top 2 bits from bits 2k..2k+1 of qh[32h + l]. x = d * scales[i / 16] * (q - 32),
 //     q in [0, 63].
 //
-// Expected quantization error (measured in tests/engine/test_dtype.cpp on N(0, 1) data):
-// normalized MSE about 4e-3 for Q4_K, 1e-3 for Q5_K and 2.4e-4 for Q6_K; every element is
-// within half a sub-block step of its input plus the error of the 6/8-bit stored scales.
+// Expected quantization error (tests/engine/test_dtype_kquants.cpp, N(0, 1) data): normalized
+// MSE 5.1e-3 for Q4_K, 1.3e-3 for Q5_K, 3.1e-4 for Q6_K (Q4_0: 7.4e-3); a quant strictly
+// inside its range is within half a sub-block step of its input.
 #pragma once
 
 #include <cstdint>
@@ -70,7 +70,8 @@ inline void get_scale_min_k4(int j, const uint8_t* scales, uint8_t& sc, uint8_t&
 }
 
 // Reference conversions of n values (n a multiple of qk_k). Quantization follows ggml's
-// reference rounding so the bytes match llama-quantize's (without an importance matrix).
+// reference algorithm and float operation order, so the bytes should match llama-quantize's
+// without an importance matrix (not checked against llama.cpp output here).
 void dequantize_row_q4_k_ref(const block_q4_k* src, float* dst, int64_t n);
 void dequantize_row_q5_k_ref(const block_q5_k* src, float* dst, int64_t n);
 void dequantize_row_q6_k_ref(const block_q6_k* src, float* dst, int64_t n);
