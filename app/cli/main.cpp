@@ -39,7 +39,8 @@ int finish(int status) {
 }  // namespace prism::cli
 
 int main(int argc, char** argv) {
-    CLI::App app{"prism — Prism Studio's headless engine (generate, tokenize, inspect models)"};
+    CLI::App app{
+        "prism — Prism Studio's headless engine (generate, tokenize, inspect and quantize models)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("prism ") + PRISM_VERSION);
     app.failure_message([](const CLI::App*, const CLI::Error& e) {
@@ -55,12 +56,15 @@ int main(int argc, char** argv) {
     add("info", "describe a model: hyperparameters, tokenizer, tensors", prism::cli::add_info);
     add("attention", "generate with attention capture; write .npy, CSV, statistics, heatmaps",
         prism::cli::add_attention);
+    add("quantize", "rewrite a GGUF model with quantized weights (Q8_0, Q4_K_M, ...)",
+        prism::cli::add_quantize);
     const bool known =
         argc > 1 && std::any_of(commands.begin(), commands.end(),
                                 [&](const auto& c) { return c.first->get_name() == argv[1]; });
     if (argc > 1 && argv[1][0] != '-' && !known)
-        return prism::cli::report("unknown command '" + std::string(argv[1]) +
-                                  "' (commands: generate, tokenize, info, attention; see --help)");
+        return prism::cli::report(
+            "unknown command '" + std::string(argv[1]) +
+            "' (commands: generate, tokenize, info, attention, quantize; see --help)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

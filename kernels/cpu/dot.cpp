@@ -1,8 +1,8 @@
-// Vector dot products of one weight row (F32, F16, BF16, Q8_0, Q4_0) with a float vector:
-// the inner loop of matrix-vector decode. AVX2+FMA+F16C paths are compiled with target
-// attributes and chosen at run time; other CPUs use the portable loops. Quantized blocks
-// are expanded to floats in registers (dequantize-then-FMA), so each weight byte is read
-// once. Block layouts: see dtype.h (ggml-common.h).
+// Vector dot products of one weight row (F32, F16, BF16, Q8_0, Q4_0, and the K-quants of
+// dot_kquants.cpp) with a float vector: the inner loop of matrix-vector decode. AVX2+FMA+F16C
+// paths are compiled with target attributes and chosen at run time; other CPUs use the
+// portable loops. Quantized blocks are expanded to floats in registers (dequantize-then-FMA),
+// so each weight byte is read once. Block layouts: see dtype.h (ggml-common.h).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,12 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "dot_kquants.h"
 #include "prism/kernels/cpu_ops.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define PRISM_X86 1
-#endif
+#include "simd_x86.h"
 
 namespace prism::kernels {
 
@@ -47,16 +44,7 @@ float dot_portable(ggml_type t, const void* w, const float* x, int64_t n) {
 }
 
 #ifdef PRISM_X86
-#define PRISM_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-PRISM_AVX2 inline float hsum(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v);
-    __m128 hi = _mm256_extractf128_ps(v, 1);
-    lo = _mm_add_ps(lo, hi);
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-    return _mm_cvtss_f32(lo);
-}
+using detail::hsum;
 
 PRISM_AVX2 float dot_f32_avx2(const float* w, const float* x, int64_t n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
@@ -151,6 +139,12 @@ float dot_row(ggml_type t, const void* w, const float* x, int64_t n) {
             return dot_q8_0_avx2(static_cast<const block_q8_0*>(w), x, n);
         case ggml_type::q4_0:
             return dot_q4_0_avx2(static_cast<const block_q4_0*>(w), x, n);
+        case ggml_type::q4_k:
+            return detail::dot_q4_k_avx2(static_cast<const block_q4_k*>(w), x, n);
+        case ggml_type::q5_k:
+            return detail::dot_q5_k_avx2(static_cast<const block_q5_k*>(w), x, n);
+        case ggml_type::q6_k:
+            return detail::dot_q6_k_avx2(static_cast<const block_q6_k*>(w), x, n);
         default:
             break;
         }

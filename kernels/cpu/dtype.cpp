@@ -1,6 +1,7 @@
 // Scalar reference conversions for the element types in dtype.h. These are the "slow
 // twins" the SIMD kernels are tested against; they follow ggml's rounding exactly so that
-// files quantized here and by llama.cpp agree bit for bit.
+// files quantized here and by llama.cpp agree bit for bit. The K-quants' conversions live
+// in kquants.cpp; the switches below dispatch to them.
 #include "prism/kernels/dtype.h"
 
 #include <algorithm>
@@ -21,16 +22,16 @@ struct entry {
 };
 
 constexpr std::array<entry, 20> table{{
-    {0, {"f32", 1, 4, true}},        {1, {"f16", 1, 2, true}},
-    {2, {"q4_0", 32, 18, true}},     {3, {"q4_1", 32, 20, false}},
-    {6, {"q5_0", 32, 22, false}},    {7, {"q5_1", 32, 24, false}},
-    {8, {"q8_0", 32, 34, true}},     {9, {"q8_1", 32, 36, false}},
-    {10, {"q2_k", 256, 84, false}},  {11, {"q3_k", 256, 110, false}},
-    {12, {"q4_k", 256, 144, false}}, {13, {"q5_k", 256, 176, false}},
-    {14, {"q6_k", 256, 210, false}}, {15, {"q8_k", 256, 292, false}},
-    {24, {"i8", 1, 1, false}},       {25, {"i16", 1, 2, false}},
-    {26, {"i32", 1, 4, false}},      {27, {"i64", 1, 8, false}},
-    {28, {"f64", 1, 8, false}},      {30, {"bf16", 1, 2, true}},
+    {0, {"f32", 1, 4, true}},       {1, {"f16", 1, 2, true}},
+    {2, {"q4_0", 32, 18, true}},    {3, {"q4_1", 32, 20, false}},
+    {6, {"q5_0", 32, 22, false}},   {7, {"q5_1", 32, 24, false}},
+    {8, {"q8_0", 32, 34, true}},    {9, {"q8_1", 32, 36, false}},
+    {10, {"q2_k", 256, 84, false}}, {11, {"q3_k", 256, 110, false}},
+    {12, {"q4_k", 256, 144, true}}, {13, {"q5_k", 256, 176, true}},
+    {14, {"q6_k", 256, 210, true}}, {15, {"q8_k", 256, 292, false}},
+    {24, {"i8", 1, 1, false}},      {25, {"i16", 1, 2, false}},
+    {26, {"i32", 1, 4, false}},     {27, {"i64", 1, 8, false}},
+    {28, {"f64", 1, 8, false}},     {30, {"bf16", 1, 2, true}},
 }};
 
 }  // namespace
@@ -138,6 +139,15 @@ void dequantize_row_ref(ggml_type t, const void* src, float* dst, int64_t n) {
         }
         return;
     }
+    case ggml_type::q4_k:
+        dequantize_row_q4_k_ref(static_cast<const block_q4_k*>(src), dst, n);
+        return;
+    case ggml_type::q5_k:
+        dequantize_row_q5_k_ref(static_cast<const block_q5_k*>(src), dst, n);
+        return;
+    case ggml_type::q6_k:
+        dequantize_row_q6_k_ref(static_cast<const block_q6_k*>(src), dst, n);
+        return;
     default:
         throw std::invalid_argument("dequantize_row_ref: unsupported type " +
                                     std::string(type_name(t)));
@@ -195,6 +205,15 @@ void quantize_row_ref(ggml_type t, const float* src, void* dst, int64_t n) {
         }
         return;
     }
+    case ggml_type::q4_k:
+        quantize_row_q4_k_ref(src, static_cast<block_q4_k*>(dst), n);
+        return;
+    case ggml_type::q5_k:
+        quantize_row_q5_k_ref(src, static_cast<block_q5_k*>(dst), n);
+        return;
+    case ggml_type::q6_k:
+        quantize_row_q6_k_ref(src, static_cast<block_q6_k*>(dst), n);
+        return;
     default:
         throw std::invalid_argument("quantize_row_ref: unsupported type " +
                                     std::string(type_name(t)));

@@ -1,7 +1,8 @@
 // CPU kernels against their plain references and hand-computed values.
 // Tolerances: F32-accumulated SIMD dot products differ from a double-precision reference by
 // rounding only; for rows of <= 4096 elements with |x|,|w| <= 1 the relative L2 error stays
-// well below 1e-5, so that is the bound used.
+// well below 1e-5, so that is the bound used. The K-quant kernels (Q4_K, Q5_K, Q6_K) are
+// held to the same bound.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -46,7 +47,8 @@ class matmul_types : public ::testing::TestWithParam<ggml_type> {};
 TEST_P(matmul_types, matches_reference_for_decode_and_batches) {
     const ggml_type t = GetParam();
     thread_pool pool(2);
-    for (int64_t n_in : {32, 256, 4096}) {
+    for (int64_t n_in : {32, 256, 768, 4096}) {
+        if (n_in % type_info(t).block_size != 0) continue;  // K-quants need rows of 256k
         for (int64_t n_tokens : {1, 3, 17}) {
             const int64_t n_out = 48;
             const auto w = quantized(t, random_floats(static_cast<size_t>(n_in * n_out), 7));
@@ -62,7 +64,8 @@ TEST_P(matmul_types, matches_reference_for_decode_and_batches) {
 
 INSTANTIATE_TEST_SUITE_P(all, matmul_types,
                          ::testing::Values(ggml_type::f32, ggml_type::f16, ggml_type::bf16,
-                                           ggml_type::q8_0, ggml_type::q4_0),
+                                           ggml_type::q8_0, ggml_type::q4_0, ggml_type::q4_k,
+                                           ggml_type::q5_k, ggml_type::q6_k),
                          [](const auto& param_info) {
                              return std::string(type_name(param_info.param));
                          });

@@ -7,12 +7,15 @@
 //   Q4_0: block of 32 = { f16 d; uint8 qs[16] },            x[i] = d * ((qs[i] & 15) - 8),
 //                                                           x[i + 16] = d * ((qs[i] >> 4) - 8)
 //   F16: IEEE binary16; BF16: upper 16 bits of an IEEE binary32.
+//   Q4_K, Q5_K, Q6_K: super-blocks of 256 with 6/8-bit sub-block scales, see kquants.h.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
+
+#include "prism/kernels/kquants.h"
 
 namespace prism::kernels {
 

@@ -1,0 +1,24 @@
+// Shared pieces of the x86 SIMD kernels (dot.cpp, dot_kquants.cpp): the PRISM_X86 guard, the
+// target attribute that compiles one function for AVX2+FMA+F16C (chosen at run time by
+// cpu_has_avx2(), so the library still runs on CPUs without them), and a horizontal sum.
+#pragma once
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define PRISM_X86 1
+#define PRISM_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+namespace prism::kernels::detail {
+
+/// Sum of the 8 lanes.
+PRISM_AVX2 inline float hsum(__m256 v) {
+    __m128 lo = _mm256_castps256_ps128(v);
+    __m128 hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+
+}  // namespace prism::kernels::detail
+#endif
