@@ -11,6 +11,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <string>
 
 #include "prism/ui/main_window.h"
 #include "prism/ui/message_banner.h"
@@ -18,10 +20,28 @@
 
 namespace {
 
+bool set(const char* var) {
+    const char* v = std::getenv(var);
+    return v && *v;
+}
+
+// A display Qt can reach: a platform chosen explicitly, a Wayland display, or an X display
+// whose local socket exists (":N" → /tmp/.X11-unix/XN; remote "host:N" is trusted). Qt
+// aborts the process when it cannot connect, so check before constructing QApplication.
 bool haveDisplay() {
-    for (const char* var : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) {
-        const char* v = std::getenv(var);
-        if (v && *v) return true;
+    if (set("QT_QPA_PLATFORM") || set("WAYLAND_DISPLAY")) return true;
+    if (!set("DISPLAY")) return false;
+    const std::string display = std::getenv("DISPLAY");
+    if (display.empty() || display[0] != ':') return true;
+    const std::string number = display.substr(1, display.find('.') - 1);
+    return std::filesystem::exists("/tmp/.X11-unix/X" + number);
+}
+
+bool asksForHelpOrVersion(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "-h" || a == "--help" || a == "--help-all" || a == "-v" || a == "--version")
+            return true;
     }
     return false;
 }
@@ -30,10 +50,14 @@ bool haveDisplay() {
 
 int main(int argc, char** argv) {
     if (!haveDisplay()) {
-        std::fputs("prism-studio: no display; run with QT_QPA_PLATFORM=offscreen --screenshot "
-                   "FILE, or use the prism CLI\n",
-                   stderr);
-        return 2;
+        if (asksForHelpOrVersion(argc, argv)) {
+            qputenv("QT_QPA_PLATFORM", "offscreen");  // printing help needs no window
+        } else {
+            std::fputs("prism-studio: no display; run with QT_QPA_PLATFORM=offscreen "
+                       "--screenshot FILE, or use the prism CLI\n",
+                       stderr);
+            return 2;
+        }
     }
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Prism"));

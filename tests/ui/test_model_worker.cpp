@@ -105,12 +105,29 @@ TEST(model_worker, stop_takes_effect_within_one_token) {
     auto r = greedy(-1);
     r.sampling.temp = 0.8f;
     r.sampling.seed = 3;
+    w.worker->clearStop();
     w.generate(r);
     ASSERT_TRUE(test::wait_for(finished, 1, 10000));
     const auto res = finished.at(0).at(0).value<ui::GenerationResult>();
     EXPECT_EQ(res.stopReason, "cancelled");
     ASSERT_GT(seen, 0);
     EXPECT_LE(res.tokens.size(), seen + 1);  // at most the token in flight, then nothing
+}
+
+TEST(model_worker, a_stop_pressed_before_the_worker_starts_is_not_lost) {
+    test::qt_app();
+    threaded_worker w;
+    QSignalSpy loaded(w.worker, &ModelWorker::modelLoaded);
+    w.load(QString::fromStdString(test::bundled_model()));
+    ASSERT_TRUE(test::wait_for(loaded, 1, 10000));
+    QSignalSpy finished(w.worker, &ModelWorker::generationFinished);
+    w.worker->clearStop();
+    w.generate(greedy(-1));   // queued
+    w.worker->requestStop();  // pressed before the worker took the request
+    ASSERT_TRUE(test::wait_for(finished, 1, 10000));
+    const auto res = finished.at(0).at(0).value<ui::GenerationResult>();
+    EXPECT_EQ(res.stopReason, "cancelled");
+    EXPECT_TRUE(res.tokens.isEmpty());
 }
 
 TEST(model_worker, bad_model_is_a_signal_not_a_crash) {

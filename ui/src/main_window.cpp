@@ -76,6 +76,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     buildMenus();
     wireController();
     resize(1400, 900);
+    m_defaultState = saveState();
     restoreGeometry(m_settings->value(k_geometry_key).toByteArray());
     restoreState(m_settings->value(k_state_key).toByteArray());
     updateTitle();
@@ -114,7 +115,7 @@ void MainWindow::buildUi() {
     scroll->setWidget(m_parameters);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     m_parameterDock = dock(tr("Parameters"), QStringLiteral("parameterDock"), scroll, this);
     addDockWidget(Qt::RightDockWidgetArea, m_parameterDock);
 
@@ -126,6 +127,9 @@ void MainWindow::buildUi() {
     m_logDock = dock(tr("Log"), QStringLiteral("logDock"), m_log, this);
     addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
 
+    // Docks keep a usable width when the window shrinks (and so in the saved layout).
+    m_explorerDock->setMinimumWidth(180);
+    m_parameterDock->setMinimumWidth(250);
     resizeDocks({m_explorerDock, m_parameterDock}, {270, 300}, Qt::Horizontal);
     resizeDocks({m_logDock}, {130}, Qt::Vertical);
 
@@ -200,6 +204,13 @@ void MainWindow::buildMenus() {
     view->addAction(m_explorerDock->toggleViewAction());
     view->addAction(m_parameterDock->toggleViewAction());
     view->addAction(m_logDock->toggleViewAction());
+    QAction* resetLayout = view->addAction(tr("&Reset Layout"));
+    connect(resetLayout, &QAction::triggered, this, [this] {
+        restoreState(m_defaultState);
+        for (QDockWidget* d : {m_explorerDock, m_parameterDock, m_logDock}) d->show();
+        resizeDocks({m_explorerDock, m_parameterDock}, {270, 300}, Qt::Horizontal);
+        resizeDocks({m_logDock}, {130}, Qt::Vertical);
+    });
     view->addSeparator();
     QAction* playground = view->addAction(tr("&Playground"));
     playground->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));

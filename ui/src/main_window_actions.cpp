@@ -1,5 +1,7 @@
 // MainWindow (see main_window.h), part 2: projects, models, runs, and the wiring of the
 // controller's reports to the panels.
+#include <algorithm>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QLabel>
@@ -101,6 +103,20 @@ void MainWindow::wireController() {
     connect(m_explorer, &ProjectExplorer::presetActivated, m_parameters,
             &ParameterPanel::applyPreset);
     connect(m_parameters, &ParameterPanel::savePresetRequested, this, [this](const QString& name) {
+        // Built-in names (and the "Custom" placeholder) stay unambiguous in the preset box.
+        const bool reserved =
+            name.compare(tr("Custom"), Qt::CaseInsensitive) == 0 ||
+            std::any_of(builtinPresets().begin(), builtinPresets().end(), [&](const auto& b) {
+                return name.compare(b.name, Qt::CaseInsensitive) == 0;
+            });
+        if (reserved) {
+            showError(tr("\"%1\" is a built-in preset name; choose another name.").arg(name));
+            return;
+        }
+        if (const QString why = m_parameters->inputError(); !why.isEmpty()) {
+            showError(why);
+            return;
+        }
         if (m_controller->savePreset(name, m_parameters->params())) m_parameters->applyPreset(name);
     });
     connect(m_attention, &AttentionTab::findingRequested, this,
@@ -187,6 +203,10 @@ void MainWindow::loadModel(const QString& path) {
 
 qint64 MainWindow::generate() {
     if (m_controller->isGenerating()) return 0;
+    if (const QString why = m_parameters->inputError(); !why.isEmpty()) {
+        showError(why);
+        return 0;
+    }
     GenerationSpec spec;
     spec.prompt = m_playground->prompt();
     spec.systemPrompt = m_playground->systemPrompt();

@@ -72,7 +72,6 @@ void ModelWorker::loadModel(const QString& path) {
 }
 
 void ModelWorker::generate(const GenerationRequest& request) {
-    m_stop.store(false);
     if (!m_ctx) {
         emit generationFailed(request.runId, tr("no model is loaded"));
         return;

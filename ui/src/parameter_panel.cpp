@@ -157,6 +157,15 @@ prism::projects::generation_params ParameterPanel::params() const {
     return p;
 }
 
+QString ParameterPanel::inputError() const {
+    if (m_randomSeed->isChecked()) return {};
+    bool ok = false;
+    m_seed->text().toULongLong(&ok);
+    return ok ? QString()
+              : tr("The seed must be a whole number from 0 to 18446744073709551615 (or tick "
+                   "\"random\").");
+}
+
 void ParameterPanel::setParams(const prism::projects::generation_params& p) {
     m_applying = true;
     m_temp->setValue(static_cast<double>(p.temp));

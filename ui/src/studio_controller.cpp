@@ -224,6 +224,9 @@ qint64 StudioController::generate(const GenerationSpec& spec) {
     }
     m_activeRun = *id;
     m_stopRequested = false;
+    // Cleared here, before the request is queued, not by the worker when it starts: a Stop
+    // pressed while the request waits in the queue must still stop this run.
+    m_worker->clearStop();
     GenerationRequest request;
     request.runId = *id;
     request.systemPrompt = spec.systemPrompt;

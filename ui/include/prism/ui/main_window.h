@@ -120,7 +120,8 @@ private:
     QLabel* m_statusSpeed = nullptr;
     QLabel* m_statusMemory = nullptr;
 
-    int m_pendingToken = -1;  // generated-token index to select once the run's attention arrives
+    int m_pendingToken = -1;    // generated-token index to select once the run's attention arrives
+    QByteArray m_defaultState;  ///< the layout before any saved one is restored
 };
 
 /// Resident memory of this process from /proc/self/status (VmRSS), in bytes; -1 if unknown.

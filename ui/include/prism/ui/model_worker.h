@@ -72,6 +72,10 @@ public:
 
     /// Thread-safe, direct call: the running generation stops before its next token.
     void requestStop() { m_stop.store(true); }
+    /// Thread-safe, direct call: forget an earlier stop. The GUI calls it before queueing a
+    /// generation (the worker never clears the flag itself, so a Stop pressed while the
+    /// request is still queued is not lost).
+    void clearStop() { m_stop.store(false); }
 
 public slots:
     void loadModel(const QString& path);

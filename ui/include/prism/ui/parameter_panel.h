@@ -44,6 +44,9 @@ public:
 
     /// The parameters as set (system_prompt left empty; seed as shown).
     prism::projects::generation_params params() const;
+    /// Why the parameters cannot be used as shown ("" when they can): a seed field that is
+    /// empty or beyond 18446744073709551615 while "random" is off.
+    QString inputError() const;
     /// Shows stored parameters (clears "random seed" so the shown seed is used).
     void setParams(const prism::projects::generation_params& params);
     bool randomSeed() const;
