@@ -79,6 +79,10 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     m_defaultState = saveState();
     restoreGeometry(m_settings->value(k_geometry_key).toByteArray());
     restoreState(m_settings->value(k_state_key).toByteArray());
+    // A layout saved from a shrunken window can hold docks squeezed to a sliver: give
+    // them their default widths back rather than restoring an unusable panel.
+    if (m_explorerDock->width() < 120 || m_parameterDock->width() < 160)
+        resizeDocks({m_explorerDock, m_parameterDock}, {270, 300}, Qt::Horizontal);
     updateTitle();
     updateState();
     updateMemory();
@@ -127,9 +131,6 @@ void MainWindow::buildUi() {
     m_logDock = dock(tr("Log"), QStringLiteral("logDock"), m_log, this);
     addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
 
-    // Docks keep a usable width when the window shrinks (and so in the saved layout).
-    m_explorerDock->setMinimumWidth(180);
-    m_parameterDock->setMinimumWidth(250);
     resizeDocks({m_explorerDock, m_parameterDock}, {270, 300}, Qt::Horizontal);
     resizeDocks({m_logDock}, {130}, Qt::Vertical);
 
