@@ -33,6 +33,12 @@ struct threaded_worker {
     void load(const QString& path) {
         QMetaObject::invokeMethod(worker, "loadModel", Qt::QueuedConnection, Q_ARG(QString, path));
     }
+    /// Loads the bundled model and waits for it.
+    bool load_bundled() {
+        QSignalSpy loaded(worker, &ModelWorker::modelLoaded);
+        load(QString::fromStdString(test::bundled_model()));
+        return test::wait_for(loaded, 1, 10000);
+    }
     void generate(const ui::GenerationRequest& r) {
         QMetaObject::invokeMethod(worker, "generate", Qt::QueuedConnection,
                                   Q_ARG(prism::ui::GenerationRequest, r));
@@ -88,9 +94,7 @@ TEST(model_worker, loads_streams_and_finishes_with_attention) {
 TEST(model_worker, stop_takes_effect_within_one_token) {
     test::qt_app();
     threaded_worker w;
-    QSignalSpy loaded(w.worker, &ModelWorker::modelLoaded);
-    w.load(QString::fromStdString(test::bundled_model()));
-    ASSERT_TRUE(test::wait_for(loaded, 1, 10000));
+    ASSERT_TRUE(w.load_bundled());
     QSignalSpy finished(w.worker, &ModelWorker::generationFinished);
     int seen = -1;
     QObject::connect(
@@ -117,9 +121,7 @@ TEST(model_worker, stop_takes_effect_within_one_token) {
 TEST(model_worker, a_stop_pressed_before_the_worker_starts_is_not_lost) {
     test::qt_app();
     threaded_worker w;
-    QSignalSpy loaded(w.worker, &ModelWorker::modelLoaded);
-    w.load(QString::fromStdString(test::bundled_model()));
-    ASSERT_TRUE(test::wait_for(loaded, 1, 10000));
+    ASSERT_TRUE(w.load_bundled());
     QSignalSpy finished(w.worker, &ModelWorker::generationFinished);
     w.worker->clearStop();
     w.generate(greedy(-1));   // queued
@@ -145,9 +147,7 @@ TEST(model_worker, bad_model_is_a_signal_not_a_crash) {
 TEST(model_worker, gui_event_loop_never_stalls_while_generating) {
     test::qt_app();
     threaded_worker w;
-    QSignalSpy loaded(w.worker, &ModelWorker::modelLoaded);
-    w.load(QString::fromStdString(test::bundled_model()));
-    ASSERT_TRUE(test::wait_for(loaded, 1, 10000));
+    ASSERT_TRUE(w.load_bundled());
     QSignalSpy finished(w.worker, &ModelWorker::generationFinished);
     QElapsedTimer clock;
     qint64 last = 0, worst = 0;
