@@ -84,4 +84,14 @@ inline qint64 generate_and_wait(ui::MainWindow& w, const gen_options& o = {}) {
     return id;
 }
 
+/// Waits until run `id`'s attention snapshot is in the project (it is written off the GUI
+/// thread after the run finishes; polling the store cannot miss an early completion the way
+/// a signal spy made afterwards could).
+inline bool wait_for_snapshot(ui::MainWindow& w, qint64 id) {
+    return wait_until([&] {
+        auto snaps = w.controller()->project()->list_attention_snapshots(id);
+        return snaps && !snaps->empty();
+    });
+}
+
 }  // namespace prism::test

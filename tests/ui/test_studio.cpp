@@ -66,8 +66,7 @@ TEST(studio, generated_run_is_stored_listed_and_survives_reopening) {
         EXPECT_EQ(rec.params.n_predict, 20);
         EXPECT_TRUE(rec.ttft_ms.has_value());
         EXPECT_TRUE(rec.tokens_per_s.has_value());
-        QSignalSpy saved(w->controller(), &ui::StudioController::attentionSaved);
-        ASSERT_TRUE(test::wait_for(saved, 1, 10000));
+        ASSERT_TRUE(test::wait_for_snapshot(*w, id));
         auto snaps = w->controller()->project()->list_attention_snapshots(id);
         ASSERT_TRUE(snaps.has_value());
         EXPECT_EQ(snaps->size(), 1u);

@@ -62,8 +62,7 @@ TEST(studio_views, clicking_a_generated_token_shows_its_attention) {
         << QToolTip::text().toStdString();
 
     // Reopened from history, the stored snapshot gives the same selection.
-    QSignalSpy saved(w->controller(), &ui::StudioController::attentionSaved);
-    ASSERT_TRUE(test::wait_for(saved, 1, 10000));
+    ASSERT_TRUE(test::wait_for_snapshot(*w, id));
     const qint64 other = generate_and_wait(*w, {.n_predict = 4, .capture = false});
     ASSERT_NE(other, 0);
     EXPECT_EQ(w->attentionTab()->attention(), nullptr);
