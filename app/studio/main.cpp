@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <string>
 
+#include "prism/mapped_file.h"
 #include "prism/ui/main_window.h"
 #include "prism/ui/message_banner.h"
 #include "prism/ui/studio_demo.h"
@@ -90,6 +91,20 @@ int main(int argc, char** argv) {
     const auto shownTab = tabName == QLatin1String("attention")
                               ? prism::ui::MainWindow::Tab::Attention
                               : prism::ui::MainWindow::Tab::Playground;
+
+    // Check the screenshot's path before the demo generates (and stores) anything.
+    if (cli.isSet(screenshot)) {
+        const QString png = cli.value(screenshot);
+        if (auto ok = prism::file_check_output(png.toStdString()); !ok) {
+            std::fprintf(stderr, "prism-studio: %s\n", ok.error().message.c_str());
+            return 1;
+        }
+        if (!png.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
+            std::fprintf(stderr, "prism-studio: --screenshot %s must end in .png\n",
+                         qPrintable(png));
+            return 1;
+        }
+    }
 
     prism::ui::MainWindow window;
     const bool opened = cli.isSet(project) ? window.openOrCreateProject(cli.value(project))

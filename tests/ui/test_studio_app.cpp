@@ -4,6 +4,7 @@
 // settings and data are never touched.
 #include <gtest/gtest.h>
 
+#include <QFileInfo>
 #include <QImage>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -82,4 +83,17 @@ TEST(studio_app, a_bad_tab_is_an_error) {
         run_studio({"--tab", "nope", "--screenshot", home.filePath("x.png")}, home, true);
     EXPECT_EQ(r.code, 1);
     EXPECT_TRUE(r.output.contains("--tab")) << r.output.toStdString();
+}
+
+TEST(studio_app, an_unwritable_screenshot_path_fails_before_any_run) {
+    QTemporaryDir home;
+    const QString project = home.filePath("p");
+    auto r = run_studio({"--project", project, "--screenshot", home.filePath("missing/x.png")},
+                        home, true);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(r.output.contains("does not exist")) << r.output.toStdString();
+    r = run_studio({"--project", project, "--screenshot", home.filePath("x.jpg")}, home, true);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(r.output.contains("must end in .png")) << r.output.toStdString();
+    EXPECT_FALSE(QFileInfo::exists(project + "/project.prism.db")) << "no demo run was made";
 }
