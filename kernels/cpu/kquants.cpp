@@ -23,6 +23,18 @@ namespace prism::kernels {
 
 namespace {
 
+// Scale and min of sub-blocks 2c and 2c + 1 (each 32 values) of a Q4_K / Q5_K super-block,
+// already multiplied by the super-block's d and dmin.
+struct sub_block_scales {
+    float d1, m1, d2, m2;
+};
+sub_block_scales sub_block_pair(const uint8_t* scales, int c, float d, float dmin) {
+    uint8_t sc1, mn1, sc2, mn2;
+    get_scale_min_k4(2 * c, scales, sc1, mn1);
+    get_scale_min_k4(2 * c + 1, scales, sc2, mn2);
+    return {d * sc1, dmin * mn1, d * sc2, dmin * mn2};
+}
+
 constexpr float group_max_eps = 1e-15f;  // below this a sub-block counts as all zero
 
 // Round to nearest, ties to even, for |x| < 2^22: adding 1.5 · 2^23 leaves the integer in
@@ -194,11 +206,7 @@ void dequantize_row_q4_k_ref(const block_q4_k* src, float* dst, int64_t n) {
         const float d = fp16_to_fp32(blk.d), dmin = fp16_to_fp32(blk.dmin);
         float* y = dst + b * qk_k;
         for (int c = 0; c < 4; ++c) {  // 64 elements: sub-blocks 2c (low nibbles), 2c + 1
-            uint8_t sc, m;
-            get_scale_min_k4(2 * c, blk.scales, sc, m);
-            const float d1 = d * sc, m1 = dmin * m;
-            get_scale_min_k4(2 * c + 1, blk.scales, sc, m);
-            const float d2 = d * sc, m2 = dmin * m;
+            const auto [d1, m1, d2, m2] = sub_block_pair(blk.scales, c, d, dmin);
             const uint8_t* q = blk.qs + 32 * c;
             for (int l = 0; l < 32; ++l) y[64 * c + l] = d1 * (q[l] & 0x0f) - m1;
             for (int l = 0; l < 32; ++l) y[64 * c + 32 + l] = d2 * (q[l] >> 4) - m2;
@@ -212,11 +220,7 @@ void dequantize_row_q5_k_ref(const block_q5_k* src, float* dst, int64_t n) {
         const float d = fp16_to_fp32(blk.d), dmin = fp16_to_fp32(blk.dmin);
         float* y = dst + b * qk_k;
         for (int c = 0; c < 4; ++c) {
-            uint8_t sc, m;
-            get_scale_min_k4(2 * c, blk.scales, sc, m);
-            const float d1 = d * sc, m1 = dmin * m;
-            get_scale_min_k4(2 * c + 1, blk.scales, sc, m);
-            const float d2 = d * sc, m2 = dmin * m;
+            const auto [d1, m1, d2, m2] = sub_block_pair(blk.scales, c, d, dmin);
             const uint8_t* q = blk.qs + 32 * c;
             const auto u1 = static_cast<uint8_t>(1u << (2 * c)), u2 = static_cast<uint8_t>(u1 << 1);
             for (int l = 0; l < 32; ++l)

@@ -115,14 +115,7 @@ generation_params params_from_json(std::string_view text, std::string_view what)
 }
 
 void validate_params(const generation_params& p) {
-    const prism::sampler_params s{.temp = p.temp,
-                                  .top_k = p.top_k,
-                                  .top_p = p.top_p,
-                                  .min_p = p.min_p,
-                                  .repeat_penalty = p.repeat_penalty,
-                                  .repeat_last_n = p.repeat_last_n,
-                                  .seed = p.seed};
-    if (auto ok = prism::sampler_params_validate(s); !ok)
+    if (auto ok = prism::sampler_params_validate(p.sampling()); !ok)
         throw prism::engine_error(prism::errc::invalid_argument, ok.error().message);
     if (p.n_predict < -1)
         throw prism::engine_error(prism::errc::invalid_argument,

@@ -47,4 +47,16 @@ inline std::vector<std::byte> bytes_of(const std::string& s) {
     return {p, p + s.size()};
 }
 
+/// A new, empty project in its own temporary folder.
+struct fresh_project {
+    temp_dir tmp;
+    prism::projects::project p = must(prism::projects::project::create(tmp.path() / "p"), "create");
+};
+
+/// A new project holding one model and one run (status running).
+struct project_with_run : fresh_project {
+    int64_t model = add_test_model(p);
+    int64_t run = must(p.add_run({.model_id = model, .prompt = "hello"}), "add_run");
+};
+
 }  // namespace prism::test

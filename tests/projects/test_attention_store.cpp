@@ -19,15 +19,9 @@ using prism::projects::project;
 using prism::test::bytes_of;
 using prism::test::expect_error;
 using prism::test::must;
+using prism::test::project_with_run;
 
 namespace {
-
-struct project_with_run {
-    prism::test::temp_dir tmp;
-    project p = must(project::create(tmp.path() / "p"), "create");
-    int64_t model = prism::test::add_test_model(p);
-    int64_t run = must(p.add_run({.model_id = model, .prompt = "hello"}), "add_run");
-};
 
 const std::vector<int32_t> k_layers = {0, 3};
 const std::vector<int32_t> k_heads = {1, 2, 5};

@@ -20,16 +20,8 @@ using prism::projects::project;
 using prism::projects::run_status;
 using prism::projects::token_alternative;
 using prism::test::expect_error;
+using prism::test::fresh_project;
 using prism::test::must;
-
-namespace {
-
-struct fresh_project {
-    prism::test::temp_dir tmp;
-    project p = must(project::create(tmp.path() / "p"), "create");
-};
-
-}  // namespace
 
 TEST(Records, Settings) {
     fresh_project f;

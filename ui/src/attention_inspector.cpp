@@ -1,6 +1,7 @@
 // AttentionInspector (attention_inspector.h): layout, selection sync between strip,
 // heatmap and head grid, the selection summary, pinning findings and exports.
 #include "prism/ui/attention_inspector.h"
+#include "prism/viz/widgets/empty_state.h"
 
 #include <QFileDialog>
 #include <QFileInfo>
@@ -66,14 +67,8 @@ void AttentionInspector::buildUi() {
     m_stack = new QStackedWidget(this);
     outer->addWidget(m_stack);
 
-    m_emptyLabel = new QLabel(m_stack);
+    m_emptyLabel = viz::makeEmptyStateLabel(QString(), m_stack, 1.3, 48);
     m_emptyLabel->setObjectName(QStringLiteral("attentionInspectorEmpty"));
-    m_emptyLabel->setAlignment(Qt::AlignCenter);
-    m_emptyLabel->setWordWrap(true);
-    QFont emptyFont = m_emptyLabel->font();
-    emptyFont.setPointSizeF(emptyFont.pointSizeF() * 1.3);
-    m_emptyLabel->setFont(emptyFont);
-    m_emptyLabel->setStyleSheet(QStringLiteral("color: #555; padding: 48px;"));
     m_stack->addWidget(m_emptyLabel);
 
     auto* page = new QWidget(m_stack);

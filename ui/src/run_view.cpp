@@ -113,16 +113,6 @@ prism::projects::run_output_delta outputDelta(const QVector<GeneratedToken>& tok
     return d;
 }
 
-prism::sampler_params samplerParams(const prism::projects::generation_params& p) {
-    return {.temp = p.temp,
-            .top_k = p.top_k,
-            .top_p = p.top_p,
-            .min_p = p.min_p,
-            .repeat_penalty = p.repeat_penalty,
-            .repeat_last_n = p.repeat_last_n,
-            .seed = p.seed};
-}
-
 QString paramsSummary(const prism::projects::generation_params& p) {
     QStringList parts;
     if (p.temp <= 0) {

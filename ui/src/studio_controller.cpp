@@ -211,7 +211,7 @@ qint64 StudioController::generate(const GenerationSpec& spec) {
     params.system_prompt = spec.systemPrompt.isEmpty()
                                ? std::nullopt
                                : std::optional<std::string>(spec.systemPrompt.toStdString());
-    const prism::sampler_params sampling = samplerParams(params);
+    const prism::sampler_params sampling = params.sampling();
     if (auto ok = prism::sampler_params_validate(sampling); !ok) {
         fail(tr("Invalid parameters: %1").arg(qs(ok.error().message)));
         return 0;

@@ -1,6 +1,7 @@
 // AttentionHeatmap (attention_heatmap.h): controls, empty state, off-thread preparation,
 // hover / click / zoom, and PNG / SVG / CSV export.
 #include "prism/viz/widgets/attention_heatmap.h"
+#include "prism/viz/widgets/empty_state.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -86,15 +87,10 @@ void AttentionHeatmap::buildUi() {
     m_stack = new QStackedWidget(this);
     outer->addWidget(m_stack);
 
-    m_emptyLabel = new QLabel(tr("No attention captured yet.\n\nRun a prompt with attention "
-                                 "capture on to see which tokens each token attends to."),
-                              m_stack);
-    m_emptyLabel->setAlignment(Qt::AlignCenter);
-    m_emptyLabel->setWordWrap(true);
-    QFont emptyFont = m_emptyLabel->font();
-    emptyFont.setPointSizeF(emptyFont.pointSizeF() * 1.2);
-    m_emptyLabel->setFont(emptyFont);
-    m_emptyLabel->setStyleSheet(QStringLiteral("color: #555; padding: 24px;"));
+    m_emptyLabel = makeEmptyStateLabel(tr("No attention captured yet.\n\nRun a prompt with "
+                                          "attention capture on to see which tokens each token "
+                                          "attends to."),
+                                       m_stack);
     m_stack->addWidget(m_emptyLabel);
 
     auto* page = new QWidget(m_stack);

@@ -2,6 +2,7 @@
 // unit per cell, layers top to bottom like the model's stack; the colour range is the
 // statistic's range over the shown heads so that differences between heads stand out.
 #include "prism/viz/widgets/head_grid.h"
+#include "prism/viz/widgets/empty_state.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -79,10 +80,7 @@ HeadGrid::HeadGrid(QWidget* parent) : QWidget(parent) {
     outer->setContentsMargins(0, 0, 0, 0);
     m_stack = new QStackedWidget(this);
     outer->addWidget(m_stack);
-    m_emptyLabel = new QLabel(m_stack);
-    m_emptyLabel->setAlignment(Qt::AlignCenter);
-    m_emptyLabel->setWordWrap(true);
-    m_emptyLabel->setStyleSheet(QStringLiteral("color: #555; padding: 24px;"));
+    m_emptyLabel = makeEmptyStateLabel(QString(), m_stack, 1.0);
     m_stack->addWidget(m_emptyLabel);
 
     auto* page = new QWidget(m_stack);

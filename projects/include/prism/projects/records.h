@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "prism/sampler.h"
+
 namespace prism::projects {
 
 /// Unix time in milliseconds, UTC.
@@ -59,6 +61,16 @@ struct generation_params {
     std::optional<std::string> system_prompt;
 
     bool operator==(const generation_params&) const = default;
+    /// The engine's sampler settings these parameters stand for.
+    prism::sampler_params sampling() const {
+        return {.temp = temp,
+                .top_k = top_k,
+                .top_p = top_p,
+                .min_p = min_p,
+                .repeat_penalty = repeat_penalty,
+                .repeat_last_n = repeat_last_n,
+                .seed = seed};
+    }
 };
 
 struct preset_record {

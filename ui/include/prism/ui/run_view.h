@@ -54,9 +54,6 @@ RunView runViewFromRecord(const prism::projects::run_record& record,
 /// id < 0 carry text only).
 prism::projects::run_output_delta outputDelta(const QVector<GeneratedToken>& tokens);
 
-/// Sampling parameters of a stored run or preset.
-prism::sampler_params samplerParams(const prism::projects::generation_params& params);
-
 /// One line describing the parameters: "temp 0.8 · top-k 40 · top-p 0.95 · seed 5 · 128 tok".
 QString paramsSummary(const prism::projects::generation_params& params);
 
