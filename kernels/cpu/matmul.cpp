@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "matmul_impl.h"
 #include "prism/kernels/cpu_ops.h"
 
 namespace prism::kernels {
@@ -33,9 +34,10 @@ void matmul_rows(ggml_type wtype, const uint8_t* w, size_t w_row, int64_t n_in, 
 
 }  // namespace
 
-void matmul(ggml_type wtype, const void* w, int64_t n_in, int64_t n_out, const float* x,
-            int64_t n_tokens, float* y, thread_pool& pool) {
-    const auto* wb = static_cast<const uint8_t*>(w);
+namespace detail {
+
+void matmul_generic(ggml_type wtype, const uint8_t* wb, int64_t n_in, int64_t n_out, const float* x,
+                    int64_t n_tokens, float* y, thread_pool& pool) {
     const size_t w_row = row_size(wtype, n_in);
     if (n_in * n_out * n_tokens < parallel_threshold) {
         matmul_rows(wtype, wb, w_row, n_in, n_out, x, n_tokens, y, 0, n_out);
@@ -44,6 +46,23 @@ void matmul(ggml_type wtype, const void* w, int64_t n_in, int64_t n_out, const f
     pool.parallel_for(n_out, [&](int64_t r0, int64_t r1, int) {
         matmul_rows(wtype, wb, w_row, n_in, n_out, x, n_tokens, y, r0, r1);
     });
+}
+
+}  // namespace detail
+
+void matmul(ggml_type wtype, const void* w, int64_t n_in, int64_t n_out, const float* x,
+            int64_t n_tokens, float* y, thread_pool& pool) {
+    const auto* wb = static_cast<const uint8_t*>(w);
+    switch (wtype) {
+    case ggml_type::f32:
+    case ggml_type::f16:
+    case ggml_type::bf16:
+        detail::matmul_float(wtype, wb, n_in, n_out, x, n_tokens, y, pool);
+        return;
+    default:
+        detail::matmul_quant(wtype, wb, n_in, n_out, x, n_tokens, y, pool);
+        return;
+    }
 }
 
 void matmul_ref(ggml_type wtype, const void* w, int64_t n_in, int64_t n_out, const float* x,
