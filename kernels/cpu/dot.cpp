@@ -11,19 +11,14 @@
 #include <vector>
 
 #include "dot_kquants.h"
+#include "prism/kernels/cpu_features.h"
 #include "prism/kernels/cpu_ops.h"
 #include "simd_x86.h"
 
 namespace prism::kernels {
 
 bool cpu_has_avx2() {
-#ifdef PRISM_X86
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                            __builtin_cpu_supports("f16c");
-    return has;
-#else
-    return false;
-#endif
+    return cpu_caps().avx2;
 }
 
 namespace {

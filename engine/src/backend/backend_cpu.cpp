@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "prism/backend.h"
+#include "prism/kernels/cpu_features.h"
 #include "prism/kernels/cpu_ops.h"
 
 namespace prism {
@@ -62,7 +63,7 @@ public:
     std::string_view name() const override { return "cpu"; }
     std::string description() const override {
         return cpu_model_name() + ", " + std::to_string(m_pool.n_threads()) + " threads, " +
-               (kernels::cpu_has_avx2() ? "AVX2" : "portable");
+               kernels::cpu_caps_name();
     }
     backend_memory memory() const override {
         return {meminfo_bytes("MemTotal:"), meminfo_bytes("MemAvailable:")};
