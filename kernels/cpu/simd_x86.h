@@ -7,6 +7,8 @@
 #include <immintrin.h>
 #define PRISM_X86 1
 #define PRISM_AVX2 __attribute__((target("avx2,fma,f16c")))
+// AVX-512 F/BW/VL/DQ on top of the AVX2 set (chosen when cpu_caps().avx512).
+#define PRISM_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")))
 
 namespace prism::kernels::detail {
 

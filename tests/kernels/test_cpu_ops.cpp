@@ -147,30 +147,50 @@ TEST(softmax, normalizes_and_handles_masked_entries) {
     EXPECT_EQ(all_masked[0], 0.0f);
 }
 
-TEST(attention_row, matches_naive_grouped_query_attention) {
-    const int64_t n_head = 4, n_head_kv = 2, hd = 8, n_kv = 5, stride = n_head_kv * hd;
-    const auto q = random_floats(n_head * hd, 1), k = random_floats(n_kv * stride, 2),
-               v = random_floats(n_kv * stride, 3);
-    std::vector<float> scores(n_kv), out(n_head * hd), probs(n_head * n_kv);
-    attention_row(q.data(), k.data(), v.data(), stride, n_kv, n_head, n_head_kv, hd, scores.data(),
-                  out.data(), probs.data(), n_kv);
-    for (int64_t h = 0; h < n_head; ++h) {
-        const int64_t kvh = h / 2;
-        std::vector<double> p(n_kv);
-        double sum = 0;
-        for (int64_t j = 0; j < n_kv; ++j) {
-            double s = 0;
-            for (int64_t d = 0; d < hd; ++d)
-                s += q[h * hd + d] * static_cast<double>(k[j * stride + kvh * hd + d]);
-            p[j] = std::exp(s / std::sqrt(8.0));
-            sum += p[j];
+// Random q, k, v against a double-precision attention over the same layout. Tolerance: the
+// scores are float32 dot products of head_dim terms of size ~1 (error ~1e-6) and the
+// exponential has ~2 ulp error, so 1e-5 on outputs and 1e-6 on probabilities.
+TEST(attention_group, matches_naive_grouped_query_attention) {
+    for (const int64_t n_kv : {1, 5, 300, 700}) {
+        const int64_t group = 3, hd = 8, kt_stride = n_kv + 7, v_stride = hd + 4;
+        const auto q = random_floats(group * hd, 1), kt = random_floats(hd * kt_stride, 2),
+                   v = random_floats(n_kv * v_stride, 3);
+        const int64_t ps = n_kv + 3;
+        std::vector<float> out(group * hd), probs(group * ps);
+        attention_group(q.data(), kt.data(), kt_stride, v.data(), v_stride, n_kv, group, hd,
+                        probs.data(), ps, out.data());
+        for (int64_t g = 0; g < group; ++g) {
+            std::vector<double> p(n_kv);
+            double sum = 0, max = -1e300;
+            for (int64_t j = 0; j < n_kv; ++j) {
+                double s = 0;
+                for (int64_t d = 0; d < hd; ++d)
+                    s += q[g * hd + d] * static_cast<double>(kt[d * kt_stride + j]);
+                p[j] = s / std::sqrt(8.0);
+                max = std::max(max, p[j]);
+            }
+            for (auto& e : p) sum += (e = std::exp(e - max));
+            for (int64_t d = 0; d < hd; ++d) {
+                double o = 0;
+                for (int64_t j = 0; j < n_kv; ++j) o += p[j] / sum * v[j * v_stride + d];
+                EXPECT_NEAR(out[g * hd + d], o, 1e-5) << "n_kv " << n_kv;
+            }
+            for (int64_t j = 0; j < n_kv; ++j)
+                EXPECT_NEAR(probs[g * ps + j], p[j] / sum, 1e-6) << "n_kv " << n_kv;
         }
-        for (int64_t d = 0; d < hd; ++d) {
-            double o = 0;
-            for (int64_t j = 0; j < n_kv; ++j) o += p[j] / sum * v[j * stride + kvh * hd + d];
-            EXPECT_NEAR(out[h * hd + d], o, 1e-5);
-        }
-        for (int64_t j = 0; j < n_kv; ++j) EXPECT_NEAR(probs[h * n_kv + j], p[j] / sum, 1e-6);
+    }
+}
+
+TEST(softmax, fast_exponential_matches_std_exp) {
+    std::vector<float> x(2001);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = -100.0f + 0.05f * static_cast<float>(i);
+    auto y = x;
+    softmax(y.data(), static_cast<int64_t>(y.size()));
+    double sum = 0;
+    for (float e : x) sum += std::exp(static_cast<double>(e) - x.back());
+    for (size_t i = 0; i < x.size(); ++i) {
+        const double want = std::exp(static_cast<double>(x[i]) - x.back()) / sum;
+        EXPECT_NEAR(y[i], want, 4e-7 * want + 1e-37) << "x " << x[i];
     }
 }
 

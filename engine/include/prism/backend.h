@@ -55,14 +55,17 @@ public:
     /// In-place RoPE on x [n_tokens, n_heads, head_dim] at positions pos[n_tokens].
     virtual void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot,
                       const int32_t* pos, float theta, rope_layout layout) = 0;
-    /// Attention of n_tokens query rows q [n_tokens, n_head, head_dim] against a KV cache
-    /// slot k/v [n_ctx, n_head_kv, head_dim]; query t sees cache positions 0..pos[t].
-    /// out is [n_tokens, n_head, head_dim]. When probs is not null the unfused path also
-    /// writes the post-softmax probabilities: probs[(t * n_head + h) * probs_stride + k] for
-    /// k <= pos[t] (probs_stride > max pos[t]); fused paths never form them.
-    virtual void attention(const float* q, const float* k, const float* v, const int32_t* pos,
-                           int64_t n_tokens, int64_t n_head, int64_t n_head_kv, int64_t head_dim,
-                           float* out, float* probs = nullptr, int64_t probs_stride = 0) = 0;
+    /// Attention of n_tokens query rows q [n_tokens, n_head, head_dim] against one
+    /// sequence's KV cache; query t sees cache positions 0..pos[t]. Keys are stored
+    /// transposed per KV head: key (p, h, d) at kt[(h * head_dim + d) * kt_stride + p];
+    /// values position-major: value (p, h, d) at v[(p * n_head_kv + h) * head_dim + d].
+    /// out is [n_tokens, n_head, head_dim]. When probs is not null it also receives the
+    /// post-softmax probabilities: probs[(t * n_head + h) * probs_stride + k] for k <= pos[t]
+    /// (probs_stride > max pos[t]).
+    virtual void attention(const float* q, const float* kt, int64_t kt_stride, const float* v,
+                           const int32_t* pos, int64_t n_tokens, int64_t n_head, int64_t n_head_kv,
+                           int64_t head_dim, float* out, float* probs = nullptr,
+                           int64_t probs_stride = 0) = 0;
     /// gate = silu(gate) · up, n floats.
     virtual void swiglu(float* gate, const float* up, int64_t n) = 0;
     /// y += x, n floats.

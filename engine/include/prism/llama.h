@@ -4,8 +4,9 @@
 // cache and scratch and runs a *batched* forward over several sequences, each with its own
 // positions and cache slot, so the playground, the server and training share one forward.
 //
-// Shapes: see model_source.h for weights. KV cache: per layer and sequence slot,
-// [n_ctx, n_head_kv, head_dim] float32 for K and for V.
+// Shapes: see model_source.h for weights. KV cache: per layer and sequence slot, float32;
+// K transposed as [n_head_kv, head_dim, n_ctx] (positions contiguous, so attention scores are
+// vector FMAs), V as [n_ctx, n_head_kv, head_dim].
 #pragma once
 
 #include <cstdint>
@@ -143,7 +144,7 @@ private:
     int32_t m_n_ctx = 0;
     int32_t m_n_seq_max = 1;
     std::vector<int32_t> m_seq_len;
-    std::vector<std::unique_ptr<backend_buffer>> m_k, m_v;  // [layer][seq][pos][kv_dim]
+    std::vector<std::unique_ptr<backend_buffer>> m_k, m_v;  // [layer][seq] slots, layouts above
     std::vector<float> m_logits;
     int32_t m_n_outputs = 0;
     tap_params m_tap;

@@ -100,20 +100,34 @@ public:
                                                             : kernels::rope_pairing::half);
     }
 
-    void attention(const float* q, const float* k, const float* v, const int32_t* pos,
-                   int64_t n_tokens, int64_t n_head, int64_t n_head_kv, int64_t head_dim,
-                   float* out, float* probs, int64_t probs_stride) override {
-        const int64_t kv_stride = n_head_kv * head_dim;
-        const int64_t q_stride = n_head * head_dim;
-        m_pool.parallel_for(n_tokens, [&](int64_t t0, int64_t t1, int) {
-            thread_local std::vector<float> scores;
-            for (int64_t t = t0; t < t1; ++t) {
+    void attention(const float* q, const float* kt, int64_t kt_stride, const float* v,
+                   const int32_t* pos, int64_t n_tokens, int64_t n_head, int64_t n_head_kv,
+                   int64_t head_dim, float* out, float* probs, int64_t probs_stride) override {
+        const int64_t group = n_head / n_head_kv;
+        const int64_t q_stride = n_head * head_dim, v_stride = n_head_kv * head_dim;
+        const int64_t items = n_tokens * n_head_kv;
+        // Later tokens see more positions, so work grows with t. Fold the item order
+        // (0, N-1, 1, N-2, ...) so every contiguous chunk the pool hands out has a similar
+        // share of cheap and expensive items.
+        auto item_of = [items](int64_t i) { return i % 2 == 0 ? i / 2 : items - 1 - i / 2; };
+        m_pool.parallel_for(items, [&](int64_t i0, int64_t i1, int) {
+            thread_local std::vector<float> scratch;
+            for (int64_t i = i0; i < i1; ++i) {
+                const int64_t item = item_of(i), t = item / n_head_kv, h = item % n_head_kv;
                 const int64_t n_kv = pos[t] + 1;
-                scores.resize(static_cast<size_t>(n_kv));
-                kernels::attention_row(q + t * q_stride, k, v, kv_stride, n_kv, n_head, n_head_kv,
-                                       head_dim, scores.data(), out + t * q_stride,
-                                       probs ? probs + t * n_head * probs_stride : nullptr,
-                                       probs_stride);
+                float* p = nullptr;
+                int64_t ps = n_kv;
+                if (probs) {
+                    p = probs + (t * n_head + h * group) * probs_stride;
+                    ps = probs_stride;
+                } else {
+                    scratch.resize(static_cast<size_t>(group * n_kv));
+                    p = scratch.data();
+                }
+                kernels::attention_group(q + t * q_stride + h * group * head_dim,
+                                         kt + h * head_dim * kt_stride, kt_stride, v + h * head_dim,
+                                         v_stride, n_kv, group, head_dim, p, ps,
+                                         out + t * q_stride + h * group * head_dim);
             }
         });
     }

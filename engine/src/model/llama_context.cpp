@@ -157,10 +157,13 @@ void llama_context::forward(const llama_batch& batch) {
         float* kc = m_k[static_cast<size_t>(l)]->data();
         float* vc = m_v[static_cast<size_t>(l)]->data();
         const int64_t slot = static_cast<int64_t>(m_n_ctx) * kv_dim;
+        // Keys transposed (one row of n_ctx positions per KV head × dimension), values
+        // position-major: the layouts backend::attention reads.
         for (int64_t i = 0; i < n; ++i) {
-            const int64_t off = batch.seq_id[i] * slot + batch.pos[i] * kv_dim;
-            std::memcpy(kc + off, k.data() + i * kv_dim, kv_dim * sizeof(float));
-            std::memcpy(vc + off, v.data() + i * kv_dim, kv_dim * sizeof(float));
+            float* kt = kc + batch.seq_id[i] * slot + batch.pos[i];
+            for (int64_t j = 0; j < kv_dim; ++j) kt[j * m_n_ctx] = k[i * kv_dim + j];
+            std::memcpy(vc + batch.seq_id[i] * slot + batch.pos[i] * kv_dim, v.data() + i * kv_dim,
+                        kv_dim * sizeof(float));
         }
         for (int32_t s = 0; s < m_n_seq_max; ++s) {
             const auto& rows = rows_of[static_cast<size_t>(s)];
@@ -174,7 +177,7 @@ void llama_context::forward(const llama_batch& batch) {
             }
             const int64_t stride = want_probs ? *std::max_element(ps.begin(), ps.end()) + 1 : 0;
             if (want_probs) probs.resize(static_cast<size_t>(m * hp.n_head * stride));
-            be.attention(qs.data(), kc + s * slot, vc + s * slot, ps.data(), m, hp.n_head,
+            be.attention(qs.data(), kc + s * slot, m_n_ctx, vc + s * slot, ps.data(), m, hp.n_head,
                          hp.n_head_kv, head_dim, outs.data(), want_probs ? probs.data() : nullptr,
                          stride);
             for (int64_t j = 0; j < m; ++j)

@@ -49,16 +49,18 @@ void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t
 void softmax(float* x, int64_t n);
 
 // --- attention.cpp ---------------------------------------------------------------------
-/// Causal scaled dot-product attention of one query row against the first n_kv cached
-/// positions of one sequence, for every query head (grouped-query: query head h reads KV
-/// head h / (n_head / n_head_kv)).
-///   q:   [n_head, head_dim]                out: [n_head, head_dim]
-///   k,v: [n_kv, n_head_kv, head_dim] (row stride kv_stride floats between positions)
-///   scores: scratch of n_kv floats; probs_out, if not null, receives the probabilities of
-///   head h at probs_out[h * probs_stride + p] for p < n_kv (probs_stride >= n_kv).
-void attention_row(const float* q, const float* k, const float* v, int64_t kv_stride, int64_t n_kv,
-                   int64_t n_head, int64_t n_head_kv, int64_t head_dim, float* scores, float* out,
-                   float* probs_out, int64_t probs_stride);
+/// Causal scaled dot-product attention of one query position for the `group` query heads
+/// that share one KV head (grouped-query attention), against the first n_kv cached positions.
+///   q:     [group, head_dim]                      out: [group, head_dim]
+///   kt:    keys of this KV head, transposed: element (p, d) at kt[d * kt_stride + p]
+///          (kt_stride >= n_kv)
+///   v:     values of this KV head: element (p, d) at v[p * v_stride + d]
+///   probs: [group rows of probs_stride >= n_kv floats]; row g receives head g's
+///          post-softmax probabilities over the n_kv positions (capture reads them here).
+/// Scores are scaled by 1/sqrt(head_dim). SIMD (AVX-512 / AVX2) when the CPU has it.
+void attention_group(const float* q, const float* kt, int64_t kt_stride, const float* v,
+                     int64_t v_stride, int64_t n_kv, int64_t group, int64_t head_dim, float* probs,
+                     int64_t probs_stride, float* out);
 
 // --- swiglu.cpp (Shazeer 2020) -----------------------------------------------------------
 /// gate[i] = silu(gate[i]) * up[i] over n floats.

@@ -1,8 +1,15 @@
 // A fixed pool of worker threads for data-parallel kernels. The calling thread takes part
 // in every parallel_for, so a pool of n threads starts n - 1 workers and never
 // oversubscribes the cores it was sized for. One parallel_for runs at a time per pool.
+//
+// Decoding one token calls parallel_for a few hundred times, a few microseconds apart, so
+// waking a sleeping thread (tens of microseconds) would cost more than the work. Workers
+// therefore spin on an atomic job counter for a short while (spin_window) after each job and
+// only then sleep on a condition variable; an idle pool costs no CPU after that window.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -31,15 +38,17 @@ private:
     void worker_loop(int index);
     void run_chunk(int index);
 
+    /// How long an idle worker spins before it sleeps.
+    static constexpr std::chrono::microseconds spin_window{2000};
+
     std::vector<std::thread> m_workers;
-    std::mutex m_mutex;
+    std::mutex m_mutex;  ///< guards sleeping/waking and m_error
     std::condition_variable m_start_cv;
-    std::condition_variable m_done_cv;
     const std::function<void(int64_t, int64_t, int)>* m_fn = nullptr;
     int64_t m_n = 0;
-    uint64_t m_generation = 0;
-    int m_pending = 0;
-    bool m_stop = false;
+    std::atomic<uint64_t> m_generation{0};  ///< bumped once per job (release)
+    std::atomic<int> m_pending{0};          ///< workers still running the current job
+    std::atomic<bool> m_stop{false};
     std::exception_ptr m_error;
 };
 
