@@ -1,0 +1,245 @@
+// Blocked GEMM for block-quantized weights on AVX-512 VNNI (quant_impl.h): prompt
+// processing, where each weight is used by many tokens.
+//
+// Design (the classic packed-panel GEMM, as in BLIS / oneDNN, with ggml's block scales):
+// the output rows are cut into panels of 16. A panel's weights are decoded once per call
+// into a "lanes = rows" layout in thread-local scratch that stays in L2: for every 4
+// consecutive quants of a block, one 64-byte vector holds those 4 bytes of each of the 16
+// rows (unsigned: Q8_0 stored as w + 128, Q4_0 as its nibble, K-quants as their unsigned q).
+// The micro-kernel then runs vpdpbusd with that vector against the same 4 activation bytes
+// of each of 8 tokens broadcast from memory, so one instruction does 64 multiply-adds of
+// one token for 16 rows, and the int32 lanes already are per-row block sums: the scales
+// are applied per block (Q8_0 / Q4_0: one convert and two float ops per token) or per
+// K-quant group, never by horizontal sums. Activations come in tiles of 8 tokens with their
+// blocks interleaved (quant_impl.h), so every broadcast address is an immediate offset.
+//
+// Corrections: Q8_0 / Q4_0 start each block's int32 sum at the activation block's bias
+// (−offset · Σ a). K-quants subtract dmin · Σ_g m_g · Σ_{i in g} a_i per super-block, the
+// int16 sums of 16 activations against the packed int16 mins through vpdpwssd.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "quant_impl.h"
+#include "quant_simd.h"
+
+#ifdef PRISM_X86
+PRISM_TARGET_AVX512_BEGIN
+
+namespace prism::kernels::detail {
+
+namespace {
+
+constexpr int R = static_cast<int>(gemm_rows);    // 16 rows = int32 lanes of a zmm
+constexpr int T = static_cast<int>(gemm_tokens);  // tokens per micro-kernel call
+
+/// A packed Q8_0 / Q4_0 block of 16 rows.
+struct alignas(64) panel_q8 {
+    uint8_t q[8][4 * R];  // q[k][4r + j] = unsigned quant 4k + j of row r
+    float d[R];
+};
+/// A packed K-quant super-block of 16 rows.
+struct alignas(64) panel_kq {
+    uint8_t q[64][4 * R];  // q[v][4r + j] = quant 4v + j of row r
+    float dsc[16][R];      // d · sc of each group (Q4_K / Q5_K: 8 groups of 32; Q6_K: 16 of 16)
+    int16_t m[8][2 * R];   // m[i][2r + j] = min of 16-element group 2i + j of row r
+    float dmin[R];
+};
+
+inline __m512i bcast32(const uint8_t* p) {
+    int32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return _mm512_set1_epi32(v);
+}
+inline __m512 bcast_f32(const uint8_t* p) {
+    float v;
+    std::memcpy(&v, p, sizeof v);
+    return _mm512_set1_ps(v);
+}
+
+// --- packing -------------------------------------------------------------------------------
+
+/// Rows [r0, r0 + n) (n <= 16) of Q8_0 / Q4_0 weights into nb packed blocks; missing rows
+/// get zero quants and scales.
+void pack_q8(const quant_job& job, int64_t r0, int n, panel_q8* out) {
+    const auto tr = type_info(job.wtype);
+    const int64_t nb = job.n_in / tr.block_size;
+    std::memset(static_cast<void*>(out), 0, static_cast<size_t>(nb) * sizeof(panel_q8));
+    const bool q8 = job.wtype == ggml_type::q8_0;
+    alignas(32) uint8_t u[32];
+    for (int r = 0; r < n; ++r) {
+        const uint8_t* wr = job.w + (r0 + r) * job.w_row;
+        for (int64_t b = 0; b < nb; ++b) {
+            const uint8_t* blk = wr + b * tr.type_size;
+            const uint8_t* qs = blk + sizeof(uint16_t);
+            __m256i v;
+            if (q8) {
+                v = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs)),
+                                     _mm256_set1_epi8(static_cast<char>(0x80)));
+            } else {
+                const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+                const __m128i low4 = _mm_set1_epi8(0x0f);
+                v = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), low4),
+                                     _mm_and_si128(raw, low4));
+            }
+            _mm256_store_si256(reinterpret_cast<__m256i*>(u), v);
+            panel_q8& p = out[b];
+            for (int k = 0; k < 8; ++k) std::memcpy(p.q[k] + 4 * r, u + 4 * k, 4);
+            p.d[r] = fp16_to_fp32(*reinterpret_cast<const uint16_t*>(blk));
+        }
+    }
+}
+
+void pack_kq(const quant_job& job, int64_t r0, int n, panel_kq* out) {
+    const int64_t nsb = job.n_in / qk_k;
+    const size_t bsize = type_info(job.wtype).type_size;
+    const int gsize = job.wtype == ggml_type::q6_k ? 16 : 32;
+    std::memset(static_cast<void*>(out), 0, static_cast<size_t>(nsb) * sizeof(panel_kq));
+    kq_block u;
+    for (int r = 0; r < n; ++r) {
+        const uint8_t* wr = job.w + (r0 + r) * job.w_row;
+        for (int64_t s = 0; s < nsb; ++s) {
+            unpack_kq(job.wtype, wr + s * bsize, u);
+            panel_kq& p = out[s];
+            for (int v = 0; v < 64; ++v) std::memcpy(p.q[v] + 4 * r, u.q + 4 * v, 4);
+            for (int g = 0; g < qk_k / gsize; ++g) p.dsc[g][r] = u.d * u.sc[g * gsize / 16];
+            for (int i = 0; i < 8; ++i) {
+                p.m[i][2 * r] = u.m[2 * i];
+                p.m[i][2 * r + 1] = u.m[2 * i + 1];
+            }
+            p.dmin[r] = u.dmin;
+        }
+    }
+}
+
+// --- micro-kernels -------------------------------------------------------------------------
+
+/// Stores acc[t] (16 rows) of the valid tokens; rows past n_rows are masked off.
+inline void store_tile(const quant_job& job, const __m512* acc, int64_t t0, int64_t r0,
+                       int n_rows) {
+    const __mmask16 mask = static_cast<__mmask16>((1u << n_rows) - 1);
+    const int nt = static_cast<int>(std::min<int64_t>(T, job.n_tokens - t0));
+    for (int t = 0; t < nt; ++t)
+        _mm512_mask_storeu_ps(job.y + (t0 + t) * job.n_out + r0, mask, acc[t]);
+}
+
+/// One tile of 8 tokens × 16 rows over all of n_in, Q8_0 / Q4_0.
+void kernel_q8(const quant_job& job, const panel_q8* panel, const uint8_t* act, int64_t t0,
+               int64_t r0, int n_rows) {
+    constexpr int ab = sizeof(act_q8_0);
+    const int64_t nb = job.n_in / 32;
+    __m512 acc[T];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b, act += T * ab) {
+        const panel_q8& p = panel[b];
+        __m512i s[T];
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) s[t] = bcast32(act + t * ab + offsetof(act_q8_0, bias));
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) {
+            const __m512i w = _mm512_load_si512(p.q[k]);
+#pragma GCC unroll 8
+            for (int t = 0; t < T; ++t)
+                s[t] = _mm512_dpbusd_epi32(s[t], w, bcast32(act + t * ab + 8 + 4 * k));
+        }
+        const __m512 dw = _mm512_load_ps(p.d);
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) {
+            const __m512 scale = _mm512_mul_ps(dw, bcast_f32(act + t * ab));
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[t]), scale, acc[t]);
+        }
+    }
+    store_tile(job, acc, t0, r0, n_rows);
+}
+
+/// One tile of 8 tokens × 16 rows over all of n_in, K-quants with groups of G elements.
+template <int G>
+void kernel_kq(const quant_job& job, const panel_kq* panel, const uint8_t* act, int64_t t0,
+               int64_t r0, int n_rows) {
+    constexpr int ab = sizeof(act_q8_k);
+    constexpr int qs = offsetof(act_q8_k, qs), bsums = offsetof(act_q8_k, bsums);
+    const int64_t nsb = job.n_in / qk_k;
+    __m512 acc[T];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+    for (int64_t sb = 0; sb < nsb; ++sb, act += T * ab) {
+        const panel_kq& p = panel[sb];
+        __m512 fs[T];
+        __m512i s[T];
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) fs[t] = _mm512_setzero_ps();
+        for (int g = 0; g < qk_k / G; ++g) {
+#pragma GCC unroll 8
+            for (int t = 0; t < T; ++t) s[t] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+            for (int k = 0; k < G / 4; ++k) {
+                const int v = g * (G / 4) + k;
+                const __m512i w = _mm512_load_si512(p.q[v]);
+#pragma GCC unroll 8
+                for (int t = 0; t < T; ++t)
+                    s[t] = _mm512_dpbusd_epi32(s[t], w, bcast32(act + t * ab + qs + 4 * v));
+            }
+            const __m512 dsc = _mm512_load_ps(p.dsc[g]);
+#pragma GCC unroll 8
+            for (int t = 0; t < T; ++t)
+                fs[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[t]), dsc, fs[t]);
+        }
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) s[t] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; ++i) {
+            const __m512i m = _mm512_load_si512(p.m[i]);
+#pragma GCC unroll 8
+            for (int t = 0; t < T; ++t)
+                s[t] = _mm512_dpwssd_epi32(s[t], m, bcast32(act + t * ab + bsums + 4 * i));
+        }
+        const __m512 dmin = _mm512_load_ps(p.dmin);
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) {
+            const __m512 da = bcast_f32(act + t * ab);
+            acc[t] = _mm512_fmadd_ps(fs[t], da, acc[t]);
+            acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(s[t]), _mm512_mul_ps(dmin, da), acc[t]);
+        }
+    }
+    store_tile(job, acc, t0, r0, n_rows);
+}
+
+/// Packs each panel in [p0, p1) into thread-local scratch, then runs `kernel` over every
+/// tile of tokens.
+template <class Panel, class Pack, class Kernel>
+void gemm_panels(const quant_job& job, int64_t p0, int64_t p1, int64_t n_blocks, Pack pack,
+                 Kernel kernel) {
+    thread_local std::vector<Panel> scratch;
+    scratch.resize(static_cast<size_t>(n_blocks));
+    const int64_t tile_bytes = T * static_cast<int64_t>(job.act_row);
+    for (int64_t p = p0; p < p1; ++p) {
+        const int64_t r0 = p * R;
+        const int n_rows = static_cast<int>(std::min<int64_t>(R, job.n_out - r0));
+        pack(job, r0, n_rows, scratch.data());
+        for (int64_t t0 = 0; t0 < job.n_tokens; t0 += T)
+            kernel(job, scratch.data(), job.act + t0 / T * tile_bytes, t0, r0, n_rows);
+    }
+}
+
+}  // namespace
+
+void quant_gemm_avx512(const quant_job& job, int64_t p0, int64_t p1) {
+    switch (job.wtype) {
+    case ggml_type::q8_0:
+    case ggml_type::q4_0:
+        gemm_panels<panel_q8>(job, p0, p1, job.n_in / 32, pack_q8, kernel_q8);
+        return;
+    case ggml_type::q6_k:
+        gemm_panels<panel_kq>(job, p0, p1, job.n_in / qk_k, pack_kq, kernel_kq<16>);
+        return;
+    default:
+        gemm_panels<panel_kq>(job, p0, p1, job.n_in / qk_k, pack_kq, kernel_kq<32>);
+        return;
+    }
+}
+
+}  // namespace prism::kernels::detail
+
+PRISM_TARGET_END
+#endif

@@ -1,0 +1,117 @@
+// Portable quantized matmul row kernels (any CPU) and the K-quant unpacking the faster
+// levels share. Integer sums are exact in int32; each block's sum is scaled in float.
+// Weight blocks are decoded once per group of tokens and reused for each of them.
+//
+// Source: the block layouts of ggml-common.h (dtype.h, kquants.h).
+#include <algorithm>
+
+#include "quant_rows.h"
+
+namespace prism::kernels::detail {
+
+void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out) {
+    if (t == ggml_type::q6_k) {
+        const auto& b = *reinterpret_cast<const block_q6_k*>(block);
+        out.d = out.dmin = fp16_to_fp32(b.d);
+        for (int g = 0; g < 16; ++g) {
+            out.sc[g] = b.scales[g];
+            out.m[g] = static_cast<int16_t>(32 * b.scales[g]);
+        }
+        return;
+    }
+    const auto& b = *reinterpret_cast<const block_q4_k*>(block);  // Q5_K starts alike
+    out.d = fp16_to_fp32(b.d);
+    out.dmin = fp16_to_fp32(b.dmin);
+    for (int j = 0; j < 8; ++j) {
+        uint8_t sc, m;
+        get_scale_min_k4(j, b.scales, sc, m);
+        out.sc[2 * j] = out.sc[2 * j + 1] = sc;
+        out.m[2 * j] = out.m[2 * j + 1] = m;
+    }
+}
+
+void unpack_kq(ggml_type t, const uint8_t* block, kq_block& out) {
+    unpack_kq_scales(t, block, out);
+    if (t == ggml_type::q6_k) {
+        const auto& b = *reinterpret_cast<const block_q6_k*>(block);
+        for (int h = 0; h < 2; ++h) {
+            const uint8_t* ql = b.ql + 64 * h;
+            const uint8_t* qh = b.qh + 32 * h;
+            uint8_t* q = out.q + 128 * h;
+            for (int l = 0; l < 32; ++l) {
+                q[l] = static_cast<uint8_t>((ql[l] & 0x0f) | ((qh[l] & 3) << 4));
+                q[l + 32] = static_cast<uint8_t>((ql[l + 32] & 0x0f) | (((qh[l] >> 2) & 3) << 4));
+                q[l + 64] = static_cast<uint8_t>((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+                q[l + 96] = static_cast<uint8_t>((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+            }
+        }
+        return;
+    }
+    // Q4_K and Q5_K share the nibble layout; Q5_K adds a fifth bit from qh.
+    const bool q5 = t == ggml_type::q5_k;
+    const auto& b5 = *reinterpret_cast<const block_q5_k*>(block);
+    const uint8_t* qs = q5 ? b5.qs : reinterpret_cast<const block_q4_k*>(block)->qs;
+    for (int c = 0; c < 4; ++c) {
+        for (int l = 0; l < 32; ++l) {
+            const int hi_lo = q5 ? ((b5.qh[l] >> (2 * c)) & 1) << 4 : 0;
+            const int hi_hi = q5 ? ((b5.qh[l] >> (2 * c + 1)) & 1) << 4 : 0;
+            out.q[64 * c + l] = static_cast<uint8_t>((qs[32 * c + l] & 0x0f) | hi_lo);
+            out.q[64 * c + 32 + l] = static_cast<uint8_t>((qs[32 * c + l] >> 4) | hi_hi);
+        }
+    }
+}
+
+namespace {
+
+/// Q8_0 / Q4_0 weight block decoded to signed int8 and its scale.
+struct q8_block {
+    float d;
+    int8_t w[32];
+};
+
+void decode_q8(ggml_type t, const uint8_t* block, q8_block& out) {
+    if (t == ggml_type::q8_0) {
+        const auto& b = *reinterpret_cast<const block_q8_0*>(block);
+        out.d = fp16_to_fp32(b.d);
+        std::copy(b.qs, b.qs + 32, out.w);
+        return;
+    }
+    const auto& b = *reinterpret_cast<const block_q4_0*>(block);
+    out.d = fp16_to_fp32(b.d);
+    for (int i = 0; i < 16; ++i) {
+        out.w[i] = static_cast<int8_t>((b.qs[i] & 0x0f) - 8);
+        out.w[i + 16] = static_cast<int8_t>((b.qs[i] >> 4) - 8);
+    }
+}
+
+void dot_q8(const q8_block& w, const act_q8_0& a, float& acc) {
+    int32_t s = 0;
+    for (int i = 0; i < 32; ++i) s += w.w[i] * a.qs[i];
+    acc += w.d * a.d * static_cast<float>(s);
+}
+
+void dot_kq(const kq_block& w, const act_q8_k& a, float& acc) {
+    int32_t isum = 0, msum = 0;
+    for (int g = 0; g < 16; ++g) {
+        int32_t s = 0;
+        for (int i = 0; i < 16; ++i) s += w.q[16 * g + i] * a.qs[16 * g + i];
+        isum += w.sc[g] * s;
+        msum += w.m[g] * a.bsums[g];
+    }
+    acc += a.d * (w.d * static_cast<float>(isum) - w.dmin * static_cast<float>(msum));
+}
+
+float sum(const float& acc) {
+    return acc;
+}
+
+}  // namespace
+
+void quant_rows_portable(const quant_job& job, int64_t r0, int64_t r1) {
+    if (is_kquant(job.wtype))
+        quant_rows_loop<kq_block, act_q8_k, float>(job, r0, r1, unpack_kq, dot_kq, sum);
+    else
+        quant_rows_loop<q8_block, act_q8_0, float>(job, r0, r1, decode_q8, dot_q8, sum);
+}
+
+}  // namespace prism::kernels::detail
