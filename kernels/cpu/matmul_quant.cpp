@@ -81,6 +81,13 @@ void matmul_quant_at(quant_isa isa, ggml_type wtype, const void* w, int64_t n_in
 #else
     const bool gemm = false;  // quant_isa_best() is portable here
 #endif
+    using detail::act_layout;
+    const act_layout layout = gemm ? act_layout::tiles
+                              : isa != quant_isa::portable && wtype == ggml_type::q4_0
+                                  ? act_layout::rows_q4_pairs
+                                  : act_layout::rows;
+    const int64_t nb = n_in / detail::act_block_size(wtype);
+    const size_t block_bytes = detail::is_kquant(wtype) ? sizeof(act_q8_k) : sizeof(act_q8_0);
     detail::quant_job job{.wtype = wtype,
                           .w = static_cast<const uint8_t*>(w),
                           .w_row = row_size(wtype, n_in),
@@ -88,25 +95,26 @@ void matmul_quant_at(quant_isa isa, ggml_type wtype, const void* w, int64_t n_in
                           .n_out = n_out,
                           .n_tokens = n_tokens,
                           .act = nullptr,
-                          .act_block =
-                              detail::is_kquant(wtype) ? sizeof(act_q8_k) : sizeof(act_q8_0),
-                          .act_row = 0,
-                          .tile = gemm ? detail::gemm_tokens : 1,
+                          .layout = layout,
+                          .act_stride = gemm ? static_cast<size_t>(nb) * block_bytes
+                                             : detail::act_row_bytes(wtype, n_in),
                           .y = y};
-    job.act_row = static_cast<size_t>(n_in / (detail::is_kquant(wtype) ? 256 : 32)) * job.act_block;
-    const int64_t padded = (n_tokens + job.tile - 1) / job.tile * job.tile;
+    // The GEMM's last tile is padded with zero tokens.
+    const int64_t n_rows =
+        gemm ? (n_tokens + detail::gemm_tokens - 1) / detail::gemm_tokens * detail::gemm_tokens
+             : n_tokens;
 
     thread_local std::vector<uint8_t> scratch;  // grows to the largest call, then stays
-    scratch.resize(static_cast<size_t>(padded) * job.act_row);
+    scratch.resize(static_cast<size_t>(n_rows) * job.act_stride);
     uint8_t* act = scratch.data();  // a plain pointer: workers must not name the thread_local
     job.act = act;
     const bool parallel = n_in * n_out * n_tokens >= parallel_threshold;
     if (parallel && n_tokens > 1) {
-        pool.parallel_for(padded, [&](int64_t t0, int64_t t1, int) {
-            detail::quantize_act_tiled(wtype, x, n_in, n_tokens, job.tile, act, t0, t1);
+        pool.parallel_for(n_rows, [&](int64_t t0, int64_t t1, int) {
+            detail::quantize_act(wtype, layout, x, n_in, n_tokens, act, t0, t1);
         });
     } else {
-        detail::quantize_act_tiled(wtype, x, n_in, n_tokens, job.tile, act, 0, padded);
+        detail::quantize_act(wtype, layout, x, n_in, n_tokens, act, 0, n_rows);
     }
 
 #ifdef PRISM_X86

@@ -12,6 +12,8 @@
 
 namespace prism::kernels {
 
+using namespace detail;
+
 namespace {
 
 /// Round to nearest, ties to even, for |v| < 2^22 (adding 1.5 · 2^23 leaves the integer in
@@ -31,19 +33,52 @@ float quantize_block(const float* x, int n, int8_t* q) {
     return d;
 }
 
+int32_t sum_of(const int8_t* q, int n) {
+    int32_t sum = 0;
+    for (int i = 0; i < n; ++i) sum += q[i];
+    return sum;
+}
+
 void quantize_block_q8_0(const float* x, int offset, act_q8_0& out) {
     out.d = quantize_block(x, 32, out.qs);
-    int32_t sum = 0;
-    for (int8_t v : out.qs) sum += v;
-    out.bias = -offset * sum;
+    out.bias = -offset * sum_of(out.qs, 32);
 }
 
 void quantize_block_q8_k(const float* x, act_q8_k& out) {
     out.d = quantize_block(x, 256, out.qs);
-    for (int g = 0; g < 16; ++g) {
-        int32_t sum = 0;
-        for (int i = 0; i < 16; ++i) sum += out.qs[16 * g + i];
-        out.bsums[g] = static_cast<int16_t>(sum);
+    for (int g = 0; g < 16; ++g) out.bsums[g] = static_cast<int16_t>(sum_of(out.qs + 16 * g, 16));
+}
+
+/// Where element e (< 32) of block b goes in the rows_q4_pairs order (see quant_impl.h).
+int64_t q4_pair_index(int64_t b, int64_t nb, int e) {
+    if ((b | 1) >= nb) return 32 * b + e;  // an odd last block stays in order
+    const int64_t base = 32 * (b & ~int64_t{1}) + 16 * (b & 1);
+    return base + (e < 16 ? e : e + 16);
+}
+
+/// One token into the rows layouts.
+void quantize_row(ggml_type wtype, act_layout layout, const float* x, int64_t n_in, uint8_t* out) {
+    const act_row row = act_row_at(wtype, n_in, out);
+    auto* qs = const_cast<int8_t*>(row.qs);
+    auto* d = const_cast<float*>(row.d);
+    const int64_t qk = act_block_size(wtype), nb = n_in / qk;
+    if (is_kquant(wtype)) {
+        auto* bsums = const_cast<int16_t*>(row.bsums);
+        for (int64_t b = 0; b < nb; ++b) {
+            d[b] = quantize_block(x + qk * b, 256, qs + qk * b);
+            for (int g = 0; g < 16; ++g)
+                bsums[16 * b + g] = static_cast<int16_t>(sum_of(qs + qk * b + 16 * g, 16));
+        }
+        return;
+    }
+    auto* bias = const_cast<int32_t*>(row.bias);
+    const int offset = act_offset(wtype);
+    int8_t q[32];
+    for (int64_t b = 0; b < nb; ++b) {
+        d[b] = quantize_block(x + qk * b, 32, q);
+        bias[b] = -offset * sum_of(q, 32);
+        for (int e = 0; e < 32; ++e)
+            qs[layout == act_layout::rows_q4_pairs ? q4_pair_index(b, nb, e) : 32 * b + e] = q[e];
     }
 }
 
@@ -59,11 +94,16 @@ void quantize_act_q8_k(const float* x, int64_t n, act_q8_k* out) {
 
 namespace detail {
 
-void quantize_act_tiled(ggml_type wtype, const float* x, int64_t n_in, int64_t n_tokens,
-                        int64_t tile, uint8_t* out, int64_t t0, int64_t t1) {
+void quantize_act(ggml_type wtype, act_layout layout, const float* x, int64_t n_in,
+                  int64_t n_tokens, uint8_t* out, int64_t t0, int64_t t1) {
+    if (layout != act_layout::tiles) {
+        const size_t row = act_row_bytes(wtype, n_in);
+        for (int64_t t = t0; t < t1; ++t)
+            quantize_row(wtype, layout, x + t * n_in, n_in, out + t * row);
+        return;
+    }
     const bool k = is_kquant(wtype);
-    const int64_t qk = k ? 256 : 32;
-    const int64_t nb = n_in / qk;
+    const int64_t qk = act_block_size(wtype), nb = n_in / qk, tile = gemm_tokens;
     const size_t blk = k ? sizeof(act_q8_k) : sizeof(act_q8_0);
     const int offset = act_offset(wtype);
     for (int64_t t = t0; t < t1; ++t) {

@@ -85,7 +85,7 @@ void pack_q8(const quant_job& job, int64_t r0, int n, panel_q8* out) {
             _mm256_store_si256(reinterpret_cast<__m256i*>(u), v);
             panel_q8& p = out[b];
             for (int k = 0; k < 8; ++k) std::memcpy(p.q[k] + 4 * r, u + 4 * k, 4);
-            p.d[r] = fp16_to_fp32(*reinterpret_cast<const uint16_t*>(blk));
+            p.d[r] = _cvtsh_ss(*reinterpret_cast<const uint16_t*>(blk));
         }
     }
 }
@@ -212,7 +212,7 @@ void gemm_panels(const quant_job& job, int64_t p0, int64_t p1, int64_t n_blocks,
                  Kernel kernel) {
     thread_local std::vector<Panel> scratch;
     scratch.resize(static_cast<size_t>(n_blocks));
-    const int64_t tile_bytes = T * static_cast<int64_t>(job.act_row);
+    const int64_t tile_bytes = T * static_cast<int64_t>(job.act_stride);
     for (int64_t p = p0; p < p1; ++p) {
         const int64_t r0 = p * R;
         const int n_rows = static_cast<int>(std::min<int64_t>(R, job.n_out - r0));

@@ -10,24 +10,26 @@
 
 namespace prism::kernels::detail {
 
-/// One quantized matmul, activations already quantized. Tokens are grouped in tiles of
-/// `tile` (1 for the row kernels, gemm_tokens for the blocked GEMM): activation block b of
-/// token t sits at act + (t / tile) · tile · act_row + (b · tile + t % tile) · act_block,
-/// i.e. a tile stores its tokens' blocks interleaved, block-major. With tile 1 that is plain
-/// rows of act_row bytes. Tokens past n_tokens in the last tile are zero blocks.
-struct quant_job {
-    ggml_type wtype;
-    const uint8_t* w;  ///< n_out rows of w_row bytes
-    size_t w_row;
-    int64_t n_in, n_out, n_tokens;
-    const uint8_t* act;  ///< act_q8_0 or act_q8_k blocks, laid out as above
-    size_t act_block;    ///< sizeof(act_q8_0) or sizeof(act_q8_k)
-    size_t act_row;      ///< bytes of one token's blocks
-    int64_t tile;
-    float* y;  ///< [n_tokens, n_out]
+/// How a call's quantized activations are laid out in scratch.
+///   rows  (row kernels): each token's activations as a struct of arrays, act_row_bytes()
+///         apart: qs[n_in] int8, then d[nb] float (one per block of 32, or per super-block
+///         of 256), then Q8_0 / Q4_0: bias[nb] int32 (−offset · Σ qs, act_offset()), or
+///         K-quants: bsums[nb][16] int16. Vector loads of quants and scales are contiguous.
+///   rows_q4_pairs: as rows, but each pair of blocks (b, b + 1) stores its 64 quants as
+///         b[0..15], b+1[0..15], b[16..31], b+1[16..31]: the order in which the AVX-512 Q4_0
+///         kernel unpacks the two blocks' nibbles (an odd last block stays as it is).
+///   tiles (blocked GEMM): tokens in tiles of gemm_tokens; activation block b of token t
+///         (act_q8_0 / act_q8_k) sits at act + (t / T) · T · act_row + (b · T + t % T) ·
+///         sizeof(block): a tile's blocks interleaved block-major. Tokens past n_tokens in
+///         the last tile are zero blocks.
+enum class act_layout { rows, rows_q4_pairs, tiles };
 
-    /// Activation blocks of token t (tile 1 only).
-    const uint8_t* act_token(int64_t t) const { return act + t * act_row; }
+/// One token's activations in the rows layouts.
+struct act_row {
+    const int8_t* qs;
+    const float* d;
+    const int32_t* bias;   ///< Q8_0 / Q4_0
+    const int16_t* bsums;  ///< K-quants
 };
 
 /// True for Q4_K, Q5_K, Q6_K (activations act_q8_k), false for Q8_0, Q4_0 (act_q8_0).
@@ -38,11 +40,45 @@ inline bool is_kquant(ggml_type t) {
 inline int act_offset(ggml_type t) {
     return t == ggml_type::q8_0 ? 128 : 8;
 }
+/// Elements per activation block: 256 for the K-quants, else 32.
+inline int64_t act_block_size(ggml_type t) {
+    return is_kquant(t) ? 256 : 32;
+}
+/// Bytes of one token in the rows layouts (a multiple of 64).
+inline size_t act_row_bytes(ggml_type t, int64_t n_in) {
+    const int64_t nb = n_in / act_block_size(t);
+    const int64_t bytes = n_in + nb * (is_kquant(t) ? 4 + 32 : 4 + 4);
+    return static_cast<size_t>((bytes + 63) / 64 * 64);
+}
+/// The arrays of one token in the rows layouts, starting at base.
+template <class Byte> inline act_row act_row_at(ggml_type t, int64_t n_in, Byte* base) {
+    const int64_t nb = n_in / act_block_size(t);
+    const auto* b = reinterpret_cast<const uint8_t*>(base);
+    const auto* d = reinterpret_cast<const float*>(b + n_in);
+    return {reinterpret_cast<const int8_t*>(b), d, reinterpret_cast<const int32_t*>(d + nb),
+            reinterpret_cast<const int16_t*>(d + nb)};
+}
 
-/// Quantizes n_tokens rows of n_in floats into the tiled layout above (tokens [t0, t1) only,
-/// so callers can split the work; t1 may reach the end of the last tile to zero-fill it).
-void quantize_act_tiled(ggml_type wtype, const float* x, int64_t n_in, int64_t n_tokens,
-                        int64_t tile, uint8_t* out, int64_t t0, int64_t t1);
+/// One quantized matmul, activations already quantized (layout above).
+struct quant_job {
+    ggml_type wtype;
+    const uint8_t* w;  ///< n_out rows of w_row bytes
+    size_t w_row;
+    int64_t n_in, n_out, n_tokens;
+    const uint8_t* act;
+    act_layout layout;
+    size_t act_stride;  ///< rows: bytes per token; tiles: bytes of one token's blocks
+    float* y;           ///< [n_tokens, n_out]
+
+    /// Token t's activations (rows layouts).
+    act_row row(int64_t t) const { return act_row_at(wtype, n_in, act + t * act_stride); }
+};
+
+/// Quantizes tokens [t0, t1) of x ([n_tokens, n_in]) into `out` in the given layout, so
+/// callers can split the work; for tiles, t1 may reach the end of the last tile to fill its
+/// padding with zero blocks.
+void quantize_act(ggml_type wtype, act_layout layout, const float* x, int64_t n_in,
+                  int64_t n_tokens, uint8_t* out, int64_t t0, int64_t t1);
 
 /// A K-quant super-block in one generic form: w[i] = d · sc[i / 16] · q[i] − dmin · m[i / 16]
 /// with unsigned q. Q4_K / Q5_K: sc and m are the 6-bit sub-block scale and min, repeated
@@ -54,17 +90,20 @@ struct kq_block {
     int16_t m[16];
     uint8_t q[256];
 };
-/// d, dmin, sc and m of a K-quant super-block (everything but q).
-void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out);
+/// d, dmin, sc and m of a K-quant super-block (everything but q); f16_to_f32 converts the
+/// super-scales (the SIMD levels pass a hardware conversion).
+void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out,
+                      float (*f16_to_f32)(uint16_t) = fp16_to_fp32);
 void unpack_kq(ggml_type t, const uint8_t* block, kq_block& out);
 
-// Row kernels: y[t][r] for r in [r0, r1) and every token, activations in tile 1 layout.
+// Row kernels: y[t][r] for r in [r0, r1) and every token, activations in a rows layout
+// (rows_q4_pairs for AVX-512 Q4_0, else rows).
 void quant_rows_portable(const quant_job& job, int64_t r0, int64_t r1);
 void quant_rows_avx2(const quant_job& job, int64_t r0, int64_t r1);
 void quant_rows_avx512(const quant_job& job, int64_t r0, int64_t r1);
 
 /// Blocked GEMM (AVX-512 VNNI): panels of gemm_rows output rows, tiles of gemm_tokens
-/// tokens; computes panels [p0, p1). Activations in tile gemm_tokens layout.
+/// tokens; computes panels [p0, p1). Activations in the tiles layout.
 inline constexpr int64_t gemm_rows = 16;
 inline constexpr int64_t gemm_tokens = 8;
 void quant_gemm_avx512(const quant_job& job, int64_t p0, int64_t p1);

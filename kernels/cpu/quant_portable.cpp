@@ -9,10 +9,11 @@
 
 namespace prism::kernels::detail {
 
-void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out) {
+void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out,
+                      float (*f16_to_f32)(uint16_t)) {
     if (t == ggml_type::q6_k) {
         const auto& b = *reinterpret_cast<const block_q6_k*>(block);
-        out.d = out.dmin = fp16_to_fp32(b.d);
+        out.d = out.dmin = f16_to_f32(b.d);
         for (int g = 0; g < 16; ++g) {
             out.sc[g] = b.scales[g];
             out.m[g] = static_cast<int16_t>(32 * b.scales[g]);
@@ -20,8 +21,8 @@ void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out) {
         return;
     }
     const auto& b = *reinterpret_cast<const block_q4_k*>(block);  // Q5_K starts alike
-    out.d = fp16_to_fp32(b.d);
-    out.dmin = fp16_to_fp32(b.dmin);
+    out.d = f16_to_f32(b.d);
+    out.dmin = f16_to_f32(b.dmin);
     for (int j = 0; j < 8; ++j) {
         uint8_t sc, m;
         get_scale_min_k4(j, b.scales, sc, m);
@@ -84,21 +85,24 @@ void decode_q8(ggml_type t, const uint8_t* block, q8_block& out) {
     }
 }
 
-void dot_q8(const q8_block& w, const act_q8_0& a, float& acc) {
+void dot_q8(const q8_block& w, const act_row& a, int64_t b, float& acc) {
+    const int8_t* qs = a.qs + 32 * b;
     int32_t s = 0;
-    for (int i = 0; i < 32; ++i) s += w.w[i] * a.qs[i];
-    acc += w.d * a.d * static_cast<float>(s);
+    for (int i = 0; i < 32; ++i) s += w.w[i] * qs[i];
+    acc += w.d * a.d[b] * static_cast<float>(s);
 }
 
-void dot_kq(const kq_block& w, const act_q8_k& a, float& acc) {
+void dot_kq(const kq_block& w, const act_row& a, int64_t b, float& acc) {
+    const int8_t* qs = a.qs + 256 * b;
+    const int16_t* bsums = a.bsums + 16 * b;
     int32_t isum = 0, msum = 0;
     for (int g = 0; g < 16; ++g) {
         int32_t s = 0;
-        for (int i = 0; i < 16; ++i) s += w.q[16 * g + i] * a.qs[16 * g + i];
+        for (int i = 0; i < 16; ++i) s += w.q[16 * g + i] * qs[16 * g + i];
         isum += w.sc[g] * s;
-        msum += w.m[g] * a.bsums[g];
+        msum += w.m[g] * bsums[g];
     }
-    acc += a.d * (w.d * static_cast<float>(isum) - w.dmin * static_cast<float>(msum));
+    acc += a.d[b] * (w.d * static_cast<float>(isum) - w.dmin * static_cast<float>(msum));
 }
 
 float sum(const float& acc) {
@@ -109,9 +113,9 @@ float sum(const float& acc) {
 
 void quant_rows_portable(const quant_job& job, int64_t r0, int64_t r1) {
     if (is_kquant(job.wtype))
-        quant_rows_loop<kq_block, act_q8_k, float>(job, r0, r1, unpack_kq, dot_kq, sum);
+        quant_rows_loop<kq_block, float>(job, r0, r1, unpack_kq, dot_kq, sum);
     else
-        quant_rows_loop<q8_block, act_q8_0, float>(job, r0, r1, decode_q8, dot_q8, sum);
+        quant_rows_loop<q8_block, float>(job, r0, r1, decode_q8, dot_q8, sum);
 }
 
 }  // namespace prism::kernels::detail

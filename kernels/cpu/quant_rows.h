@@ -18,9 +18,9 @@ inline constexpr int64_t quant_token_group = 4;
 namespace {
 
 /// y[t][r] for rows [r0, r1) and every token. decode(wtype, block bytes, Block&) decodes a
-/// weight block; dot(const Block&, const Act&, Acc&) adds its product with one activation
-/// block; sum(const Acc&) gives the final float. Activations in tile 1 layout.
-template <class Block, class Act, class Acc, class Decode, class Dot, class Sum>
+/// weight block; dot(const Block&, const act_row&, b, Acc&) adds its product with activation
+/// block b of one token; sum(const Acc&) gives the final float. Activations: rows layout.
+template <class Block, class Acc, class Decode, class Dot, class Sum>
 void quant_rows_loop(const quant_job& job, int64_t r0, int64_t r1, Decode decode, Dot dot,
                      Sum sum) {
     const auto tr = type_info(job.wtype);
@@ -30,13 +30,12 @@ void quant_rows_loop(const quant_job& job, int64_t r0, int64_t r1, Decode decode
         const uint8_t* wr = job.w + r * job.w_row;
         for (int64_t t0 = 0; t0 < job.n_tokens; t0 += quant_token_group) {
             const int64_t nt = std::min(quant_token_group, job.n_tokens - t0);
-            const Act* act[quant_token_group];
-            for (int64_t j = 0; j < nt; ++j)
-                act[j] = reinterpret_cast<const Act*>(job.act_token(t0 + j));
+            act_row act[quant_token_group];
+            for (int64_t j = 0; j < nt; ++j) act[j] = job.row(t0 + j);
             Acc acc[quant_token_group] = {};
             for (int64_t b = 0; b < nb; ++b) {
                 decode(job.wtype, wr + b * tr.type_size, blk);
-                for (int64_t j = 0; j < nt; ++j) dot(blk, act[j][b], acc[j]);
+                for (int64_t j = 0; j < nt; ++j) dot(blk, act[j], b, acc[j]);
             }
             for (int64_t j = 0; j < nt; ++j) job.y[(t0 + j) * job.n_out + r] = sum(acc[j]);
         }
