@@ -1,14 +1,18 @@
 // Activation quantization for the quantized matmul (formats in matmul_quant.h): symmetric
 // 8-bit blocks, d = max|x| / 127, q = round-half-even(x · (1 / d)), as ggml's Q8_0 / Q8_K
 // (which round half away from zero in scalar code and half-even in SIMD code; the
-// difference is below the d / 2 error bound either way). One scalar implementation serves
-// every instruction-set level, so all kernels see bit-identical activations.
+// difference is below the d / 2 error bound either way). The AVX2 version performs the same
+// float operations in the same order (max of |x|, one division, one reciprocal, one product
+// and the same rounding per element), so every instruction-set level sees bit-identical
+// activations, NaN included (ignored by the maximum, as in the scalar loop).
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 
+#include "prism/kernels/cpu_features.h"
 #include "quant_impl.h"
+#include "quant_simd.h"
 
 namespace prism::kernels {
 
@@ -23,7 +27,7 @@ inline int32_t round_even(float v) {
 }
 
 /// n (<= 256) activations to int8; returns the scale d.
-float quantize_block(const float* x, int n, int8_t* q) {
+float quantize_block_scalar(const float* x, int n, int8_t* q) {
     float amax = 0.0f;
     for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(x[i]));
     const float d = amax / 127.0f;
@@ -31,6 +35,18 @@ float quantize_block(const float* x, int n, int8_t* q) {
     for (int i = 0; i < n; ++i)
         q[i] = static_cast<int8_t>(std::clamp(round_even(x[i] * id), -127, 127));
     return d;
+}
+
+#ifdef PRISM_X86
+float quantize_block_avx2(const float* x, int n, int8_t* q);  // n a multiple of 32
+#endif
+
+float quantize_block(const float* x, int n, int8_t* q) {
+#ifdef PRISM_X86
+    static const bool avx2 = cpu_caps().avx2;
+    if (avx2) return quantize_block_avx2(x, n, q);
+#endif
+    return quantize_block_scalar(x, n, q);
 }
 
 int32_t sum_of(const int8_t* q, int n) {
@@ -125,3 +141,44 @@ void quantize_act(ggml_type wtype, act_layout layout, const float* x, int64_t n_
 }  // namespace detail
 
 }  // namespace prism::kernels
+
+#ifdef PRISM_X86
+PRISM_TARGET_AVX2_BEGIN
+
+namespace prism::kernels {
+
+namespace {
+
+float quantize_block_avx2(const float* x, int n, int8_t* q) {
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 m = _mm256_setzero_ps();
+    for (int i = 0; i < n; i += 8)  // max(v, m): a NaN v leaves m, as std::max(amax, v) does
+        m = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + i), abs_mask), m);
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    const float d = _mm_cvtss_f32(h) / 127.0f;
+    const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    const __m256i magic_bits = _mm256_set1_epi32(0x4B400000);
+    auto quant = [&](const float* p) {  // round_even(x · id) as int32
+        const __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(p), id), magic);
+        return _mm256_sub_epi32(_mm256_castps_si256(v), magic_bits);
+    };
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int i = 0; i < n; i += 32) {
+        const __m256i ab = _mm256_packs_epi32(quant(x + i), quant(x + i + 8));
+        const __m256i cd = _mm256_packs_epi32(quant(x + i + 16), quant(x + i + 24));
+        __m256i b = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(ab, cd), order);
+        b = _mm256_max_epi8(b, _mm256_set1_epi8(-127));  // packing saturated at 127 / -128
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), b);
+    }
+    return d;
+}
+
+}  // namespace
+
+}  // namespace prism::kernels
+
+PRISM_TARGET_END
+#endif

@@ -25,6 +25,7 @@
 
 #ifdef PRISM_X86
 PRISM_TARGET_AVX512_BEGIN
+#include "quant_x86.h"
 
 namespace prism::kernels::detail {
 
@@ -46,6 +47,10 @@ struct alignas(64) panel_kq {
     float dmin[R];
 };
 
+inline float f16c_to_f32(uint16_t h) {
+    return _cvtsh_ss(h);
+}
+
 inline __m512i bcast32(const uint8_t* p) {
     int32_t v;
     std::memcpy(&v, p, sizeof v);
@@ -59,55 +64,96 @@ inline __m512 bcast_f32(const uint8_t* p) {
 
 // --- packing -------------------------------------------------------------------------------
 
+/// out[k] lane r = dword k of rows[r], for 16 rows of 8 dwords: an 8 × 8 transpose in each
+/// 256-bit half (rows 0-7 in the low half, 8-15 in the high half).
+inline void transpose_16x8(const __m256i* rows, __m512i* out) {
+    __m512i z[8], t[8], u[8];
+    for (int i = 0; i < 8; ++i)
+        z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(rows[i]), rows[i + 8], 1);
+    for (int i = 0; i < 4; ++i) {
+        t[2 * i] = _mm512_unpacklo_epi32(z[2 * i], z[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_epi32(z[2 * i], z[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; ++i) {  // rows 4i..4i+3: dwords (0|4), (1|5), (2|6), (3|7)
+        u[4 * i + 0] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+        u[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+        u[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+        u[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+    }
+    const __m512i lo = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+    const __m512i hi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    for (int k = 0; k < 4; ++k) {
+        out[k] = _mm512_permutex2var_epi64(u[k], lo, u[k + 4]);
+        out[k + 4] = _mm512_permutex2var_epi64(u[k], hi, u[k + 4]);
+    }
+}
+
 /// Rows [r0, r0 + n) (n <= 16) of Q8_0 / Q4_0 weights into nb packed blocks; missing rows
 /// get zero quants and scales.
 void pack_q8(const quant_job& job, int64_t r0, int n, panel_q8* out) {
-    const auto tr = type_info(job.wtype);
-    const int64_t nb = job.n_in / tr.block_size;
-    std::memset(static_cast<void*>(out), 0, static_cast<size_t>(nb) * sizeof(panel_q8));
+    const size_t bb = type_info(job.wtype).type_size;
+    const int64_t nb = job.n_in / 32;
     const bool q8 = job.wtype == ggml_type::q8_0;
-    alignas(32) uint8_t u[32];
-    for (int r = 0; r < n; ++r) {
-        const uint8_t* wr = job.w + (r0 + r) * job.w_row;
-        for (int64_t b = 0; b < nb; ++b) {
-            const uint8_t* blk = wr + b * tr.type_size;
+    const __m128i low4 = _mm_set1_epi8(0x0f);
+    for (int64_t b = 0; b < nb; ++b) {
+        __m256i rows[R];
+        panel_q8& p = out[b];
+        for (int r = 0; r < R; ++r) {
+            if (r >= n) {
+                rows[r] = _mm256_setzero_si256();
+                p.d[r] = 0.0f;
+                continue;
+            }
+            const uint8_t* blk = job.w + (r0 + r) * job.w_row + b * bb;
             const uint8_t* qs = blk + sizeof(uint16_t);
-            __m256i v;
             if (q8) {
-                v = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs)),
-                                     _mm256_set1_epi8(static_cast<char>(0x80)));
+                rows[r] = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs)),
+                                           _mm256_set1_epi8(static_cast<char>(0x80)));
             } else {
                 const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-                const __m128i low4 = _mm_set1_epi8(0x0f);
-                v = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), low4),
-                                     _mm_and_si128(raw, low4));
+                rows[r] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), low4),
+                                           _mm_and_si128(raw, low4));
             }
-            _mm256_store_si256(reinterpret_cast<__m256i*>(u), v);
-            panel_q8& p = out[b];
-            for (int k = 0; k < 8; ++k) std::memcpy(p.q[k] + 4 * r, u + 4 * k, 4);
-            p.d[r] = _cvtsh_ss(*reinterpret_cast<const uint16_t*>(blk));
+            p.d[r] = _cvtsh_ss(load_u16(blk));
         }
+        __m512i cols[8];
+        transpose_16x8(rows, cols);
+        for (int k = 0; k < 8; ++k) _mm512_store_si512(p.q[k], cols[k]);
     }
 }
 
 void pack_kq(const quant_job& job, int64_t r0, int n, panel_kq* out) {
     const int64_t nsb = job.n_in / qk_k;
-    const size_t bsize = type_info(job.wtype).type_size;
+    const size_t bb = type_info(job.wtype).type_size;
     const int gsize = job.wtype == ggml_type::q6_k ? 16 : 32;
-    std::memset(static_cast<void*>(out), 0, static_cast<size_t>(nsb) * sizeof(panel_kq));
+    alignas(32) __m256i q[8][R];  // q[k][r]: quants 32k..32k+31 of row r
     kq_block u;
-    for (int r = 0; r < n; ++r) {
-        const uint8_t* wr = job.w + (r0 + r) * job.w_row;
-        for (int64_t s = 0; s < nsb; ++s) {
-            unpack_kq(job.wtype, wr + s * bsize, u);
-            panel_kq& p = out[s];
-            for (int v = 0; v < 64; ++v) std::memcpy(p.q[v] + 4 * r, u.q + 4 * v, 4);
+    for (int64_t s = 0; s < nsb; ++s) {
+        panel_kq& p = out[s];
+        for (int r = 0; r < R; ++r) {
+            if (r >= n) {
+                for (auto& k : q) k[r] = _mm256_setzero_si256();
+                for (int g = 0; g < 16; ++g) p.dsc[g][r] = 0.0f;
+                for (int i = 0; i < 8; ++i) p.m[i][2 * r] = p.m[i][2 * r + 1] = 0;
+                p.dmin[r] = 0.0f;
+                continue;
+            }
+            const uint8_t* blk = job.w + (r0 + r) * job.w_row + s * bb;
+            __m256i qr[8];
+            decode_kq_quants(job.wtype, blk, qr);
+            for (int k = 0; k < 8; ++k) q[k][r] = qr[k];
+            unpack_kq_scales(job.wtype, blk, u, f16c_to_f32);
             for (int g = 0; g < qk_k / gsize; ++g) p.dsc[g][r] = u.d * u.sc[g * gsize / 16];
             for (int i = 0; i < 8; ++i) {
                 p.m[i][2 * r] = u.m[2 * i];
                 p.m[i][2 * r + 1] = u.m[2 * i + 1];
             }
             p.dmin[r] = u.dmin;
+        }
+        for (int k = 0; k < 8; ++k) {
+            __m512i cols[8];
+            transpose_16x8(q[k], cols);
+            for (int i = 0; i < 8; ++i) _mm512_store_si512(p.q[8 * k + i], cols[i]);
         }
     }
 }

@@ -150,33 +150,40 @@ INSTANTIATE_TEST_SUITE_P(all, matmul_quant_types,
                              return std::string(type_name(param_info.param));
                          });
 
-TEST(quantize_act, rounds_within_half_a_step_and_keeps_sums) {
+// The quantizers follow their definition exactly (d = max|x| / 127, q = x · (1 / d) rounded
+// half to even), whichever instruction set runs them (ctest also runs this file with
+// PRISM_CPU_FEATURES=portable), and each x̂ is within half a step of x.
+TEST(quantize_act, matches_its_definition_and_keeps_sums) {
     auto x = random_floats(512, 5);
     for (int i = 64; i < 96; ++i) x[i] = 0.0f;  // an all-zero block
+    x[100] = 0.5f * (x[101] = 127.0f);          // a tie: 63.5 rounds to 64
+    auto expect_block = [&](const float* xb, int n, float d, const int8_t* q) {
+        float amax = 0;
+        for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(xb[i]));
+        EXPECT_EQ(d, amax / 127.0f);
+        const float id = d != 0 ? 1.0f / d : 0.0f;
+        for (int i = 0; i < n; ++i) {
+            EXPECT_EQ(q[i], static_cast<int8_t>(std::nearbyint(xb[i] * id))) << i;
+            EXPECT_LE(std::fabs(xb[i] - d * q[i]), d * 0.50001f);
+        }
+    };
     std::vector<act_q8_0> a(16);
     quantize_act_q8_0(x.data(), 512, 8, a.data());
     for (int b = 0; b < 16; ++b) {
-        float amax = 0;
+        expect_block(x.data() + 32 * b, 32, a[b].d, a[b].qs);
         int sum = 0;
-        for (int i = 0; i < 32; ++i) {
-            amax = std::max(amax, std::fabs(x[32 * b + i]));
-            sum += a[b].qs[i];
-            EXPECT_LE(std::fabs(x[32 * b + i] - a[b].d * a[b].qs[i]), a[b].d * 0.50001f);
-        }
-        EXPECT_FLOAT_EQ(a[b].d, amax / 127);
+        for (int8_t q : a[b].qs) sum += q;
         EXPECT_EQ(a[b].bias, -8 * sum);
     }
     EXPECT_EQ(a[2].d, 0.0f);
+    EXPECT_EQ(a[3].qs[4], 64);
     std::vector<act_q8_k> k(2);
     quantize_act_q8_k(x.data(), 512, k.data());
     for (int b = 0; b < 2; ++b) {
+        expect_block(x.data() + 256 * b, 256, k[b].d, k[b].qs);
         for (int g = 0; g < 16; ++g) {
             int sum = 0;
-            for (int i = 0; i < 16; ++i) {
-                const float xi = x[256 * b + 16 * g + i];
-                sum += k[b].qs[16 * g + i];
-                EXPECT_LE(std::fabs(xi - k[b].d * k[b].qs[16 * g + i]), k[b].d * 0.50001f);
-            }
+            for (int i = 0; i < 16; ++i) sum += k[b].qs[16 * g + i];
             EXPECT_EQ(k[b].bsums[g], sum);
         }
     }
