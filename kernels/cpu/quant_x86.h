@@ -88,20 +88,14 @@ inline float hsum(__m256 v) {
 // --- Q8_0 / Q4_0 ---------------------------------------------------------------------------
 
 /// The f16 scales of blocks [b, b + n) (n <= 8) of a Q8_0 / Q4_0 row as floats (0 past n).
+/// Assembled in two general-purpose registers, which are otherwise idle here, rather than by
+/// a chain of dependent vector inserts.
 inline __m256 block_scales(const uint8_t* row, size_t block_bytes, int64_t b, int n) {
-    __m128i h = _mm_setzero_si128();
-#define PRISM_SCALE_LANE(j)                                                                        \
-    if ((j) < n) h = _mm_insert_epi16(h, load_u16(row + (b + (j)) * block_bytes), (j));
-    PRISM_SCALE_LANE(0)
-    PRISM_SCALE_LANE(1)
-    PRISM_SCALE_LANE(2)
-    PRISM_SCALE_LANE(3)
-    PRISM_SCALE_LANE(4)
-    PRISM_SCALE_LANE(5)
-    PRISM_SCALE_LANE(6)
-    PRISM_SCALE_LANE(7)
-#undef PRISM_SCALE_LANE
-    return _mm256_cvtph_ps(h);
+    uint64_t half[2] = {0, 0};
+    for (int j = 0; j < 8; ++j)
+        if (j < n) half[j / 4] |= uint64_t{load_u16(row + (b + j) * block_bytes)} << (16 * (j % 4));
+    return _mm256_cvtph_ps(
+        _mm_set_epi64x(static_cast<int64_t>(half[1]), static_cast<int64_t>(half[0])));
 }
 
 inline __m256i lane_mask(int n) {
@@ -122,8 +116,10 @@ void rows_q8(const quant_job& job, int64_t r0, int64_t r1, int64_t t0) {
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     for (int64_t r = r0; r < r1; ++r) {
         const uint8_t* wr = job.w + r * job.w_row;
-        __m256 acc[NT], acc_bias[NT];
-        for (int t = 0; t < NT; ++t) acc[t] = acc_bias[t] = _mm256_setzero_ps();
+        // Two accumulator sets, alternating between blocks, so consecutive FMAs do not wait
+        // for each other.
+        __m256 acc[2][NT], acc_bias[NT];
+        for (int t = 0; t < NT; ++t) acc[0][t] = acc[1][t] = acc_bias[t] = _mm256_setzero_ps();
         for (int64_t b0 = 0; b0 < nb; b0 += 8) {
             const int n = static_cast<int>(std::min<int64_t>(8, nb - b0));
             const __m256i mask = lane_mask(n);
@@ -136,28 +132,25 @@ void rows_q8(const quant_job& job, int64_t r0, int64_t r1, int64_t t0) {
                     acc_bias[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(bias), s[t], acc_bias[t]);
                 }
             }
-            int j = 0;
-            if (q4 && pairs) {
-                for (; j + 2 <= n; j += 2) {  // blocks j, j + 1 in one register pair
-                    const uint8_t* q = wr + (b0 + j) * bb + 2;
-                    const __m256i raw =
-                        _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + bb)),
-                                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
-                    const __m256i lo = _mm256_and_si256(raw, low4);
-                    const __m256i hi = byte_bits(raw, 4, 0x0f);
-                    const __m256i pick = _mm256_setr_epi32(j, j, j, j, j + 1, j + 1, j + 1, j + 1);
-                    for (int t = 0; t < NT; ++t) {
-                        const int8_t* qa = a[t].qs + 32 * (b0 + j);
-                        __m256i sum = dot_u8s8<vnni>(_mm256_setzero_si256(), lo, load256(qa));
-                        sum = dot_u8s8<vnni>(sum, hi, load256(qa + 32));
-                        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum),
-                                                 _mm256_permutevar8x32_ps(s[t], pick), acc[t]);
-                    }
+            auto pair = [&](int j, __m256* dst) {  // Q4_0 blocks j, j + 1 in one register pair
+                const uint8_t* q = wr + (b0 + j) * bb + 2;
+                const __m256i raw =
+                    _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + bb)),
+                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+                const __m256i lo = _mm256_and_si256(raw, low4);
+                const __m256i hi = byte_bits(raw, 4, 0x0f);
+                const __m256i pick = _mm256_setr_epi32(j, j, j, j, j + 1, j + 1, j + 1, j + 1);
+                for (int t = 0; t < NT; ++t) {
+                    const int8_t* qa = a[t].qs + 32 * (b0 + j);
+                    __m256i sum = dot_u8s8<vnni>(_mm256_setzero_si256(), lo, load256(qa));
+                    sum = dot_u8s8<vnni>(sum, hi, load256(qa + 32));
+                    dst[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum),
+                                             _mm256_permutevar8x32_ps(s[t], pick), dst[t]);
                 }
-            }
+            };
             alignas(32) float sj[NT][8];
             for (int t = 0; t < NT; ++t) _mm256_store_ps(sj[t], s[t]);
-            for (; j < n; ++j) {
+            auto single = [&](int j, __m256* dst) {
                 const uint8_t* q = wr + (b0 + j) * bb + 2;
                 __m256i u, w_signed = _mm256_setzero_si256();
                 if (q4) {
@@ -175,13 +168,30 @@ void rows_q8(const quant_job& job, int64_t r0, int64_t r1, int64_t t0) {
                     __m256i av = load256(a[t].qs + 32 * (b0 + j));
                     if (!biased) av = _mm256_sign_epi8(av, w_signed);
                     const __m256i sum = dot_u8s8<vnni>(_mm256_setzero_si256(), u, av);
-                    acc[t] =
-                        _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(sj[t][j]), acc[t]);
+                    dst[t] =
+                        _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(sj[t][j]), dst[t]);
+                }
+            };
+            int j = 0;
+            if (q4 && pairs) {
+                for (; j + 4 <= n; j += 4) {
+                    pair(j, acc[0]);
+                    pair(j + 2, acc[1]);
+                }
+                if (j + 2 <= n) {
+                    pair(j, acc[0]);
+                    j += 2;
                 }
             }
+            for (; j + 2 <= n; j += 2) {
+                single(j, acc[0]);
+                single(j + 1, acc[1]);
+            }
+            if (j < n) single(j, acc[0]);
         }
         for (int t = 0; t < NT; ++t)
-            job.y[(t0 + t) * job.n_out + r] = hsum(_mm256_add_ps(acc[t], acc_bias[t]));
+            job.y[(t0 + t) * job.n_out + r] =
+                hsum(_mm256_add_ps(_mm256_add_ps(acc[0][t], acc[1][t]), acc_bias[t]));
     }
 }
 
@@ -215,10 +225,13 @@ inline void decode_kq_quants(ggml_type t, const uint8_t* block, __m256i* q) {
         q[2 * c] = _mm256_and_si256(raw, low4);
         q[2 * c + 1] = byte_bits(raw, 4, 15);
     }
-    if (q5) {
+    if (q5) {  // bit k of qh[l] is the fifth bit of element 32k + l: move it to bit 4
         const __m256i qh = load256(reinterpret_cast<const block_q5_k*>(block)->qh);
-        for (int k = 0; k < 8; ++k)  // bit k of qh[l] is the fifth bit of element 32k + l
-            q[k] = _mm256_or_si256(q[k], _mm256_slli_epi16(byte_bits(qh, k, 1), 4));
+        const __m256i bit4 = _mm256_set1_epi8(0x10);
+        for (int k = 0; k < 8; ++k) {
+            const __m256i h = k < 4 ? _mm256_slli_epi16(qh, 4 - k) : _mm256_srli_epi16(qh, k - 4);
+            q[k] = _mm256_or_si256(q[k], _mm256_and_si256(h, bit4));  // no bit crosses bytes
+        }
     }
 }
 
@@ -258,9 +271,11 @@ inline void decode_kq_scales(ggml_type t, const uint8_t* block, kq_scales_x86& o
         (w[0] & 0x3f3f3f3fu) | uint64_t{(w[2] & 0x0f0f0f0fu) | ((w[0] >> 2) & 0x30303030u)} << 32;
     const uint64_t m = (w[1] & 0x3f3f3f3fu) |
                        uint64_t{((w[2] >> 4) & 0x0f0f0f0fu) | ((w[1] >> 2) & 0x30303030u)} << 32;
-    const __m256i sc32 =
-        scale_lanes<vnni>(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(sc))));
-    for (int k = 0; k < 8; ++k) out.sc[k] = _mm256_permutevar8x32_epi32(sc32, _mm256_set1_epi32(k));
+    alignas(32) int32_t sc32[8];  // broadcast from memory: loads, no shuffles
+    _mm256_store_si256(
+        reinterpret_cast<__m256i*>(sc32),
+        scale_lanes<vnni>(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(sc)))));
+    for (int k = 0; k < 8; ++k) out.sc[k] = _mm256_set1_epi32(sc32[k]);
     const __m128i m8 =
         _mm_shuffle_epi8(_mm_cvtsi64_si128(static_cast<int64_t>(m)),
                          _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
@@ -286,13 +301,14 @@ void rows_kq(const quant_job& job, int64_t r0, int64_t r1, int64_t t0) {
             decode_kq_quants(job.wtype, blk, q);
             for (int t = 0; t < NT; ++t) {
                 const int8_t* qa = a[t].qs + qk_k * sb;
-                __m256i isum = _mm256_setzero_si256();
+                __m256i isum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};  // 2 chains
                 for (int k = 0; k < 8; ++k)
-                    isum = dot_u8s8_scaled<vnni>(isum, q[k], load256(qa + 32 * k), s.sc[k]);
+                    isum[k & 1] =
+                        dot_u8s8_scaled<vnni>(isum[k & 1], q[k], load256(qa + 32 * k), s.sc[k]);
                 const __m256i msum = _mm256_madd_epi16(s.m16, load256(a[t].bsums + 16 * sb));
                 const float da = a[t].d[sb];
-                acc[t] =
-                    _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(s.d * da), acc[t]);
+                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(isum[0], isum[1])),
+                                         _mm256_set1_ps(s.d * da), acc[t]);
                 acc[t] =
                     _mm256_fnmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(s.dmin * da), acc[t]);
             }
