@@ -16,10 +16,10 @@ namespace prism::kernels::detail {
 ///         of 256), then Q8_0 / Q4_0: bias[nb] int32 (−offset · Σ qs, act_offset()), or
 ///         K-quants: bsums[nb][16] int16. Vector loads of quants and scales are contiguous.
 ///   rows_q4_pairs: as rows, but each pair of blocks (b, b + 1) stores its 64 quants as
-///         b[0..15], b+1[0..15], b[16..31], b+1[16..31]: the order in which the AVX-512 Q4_0
-///         kernel unpacks the two blocks' nibbles (an odd last block stays as it is).
-///   tiles (blocked GEMM): tokens in tiles of gemm_tokens; activation block b of token t
-///         (act_q8_0 / act_q8_k) sits at act + (t / T) · T · act_row + (b · T + t % T) ·
+///         b[0..15], b+1[0..15], b[16..31], b+1[16..31]: the order in which the x86 Q4_0
+///         kernels unpack the two blocks' nibbles (an odd last block stays as it is).
+///   tiles (blocked GEMM): tokens in tiles of T = gemm_tokens; activation block b of token
+///         t (act_q8_0 / act_q8_k) sits at act + (t / T) · T · act_stride + (b · T + t % T) ·
 ///         sizeof(block): a tile's blocks interleaved block-major. Tokens past n_tokens in
 ///         the last tile are zero blocks.
 enum class act_layout { rows, rows_q4_pairs, tiles };
@@ -97,7 +97,7 @@ void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out,
 void unpack_kq(ggml_type t, const uint8_t* block, kq_block& out);
 
 // Row kernels: y[t][r] for r in [r0, r1) and every token, activations in a rows layout
-// (rows_q4_pairs for AVX-512 Q4_0, else rows).
+// (rows_q4_pairs for Q4_0 on x86, else rows).
 void quant_rows_portable(const quant_job& job, int64_t r0, int64_t r1);
 void quant_rows_avx2(const quant_job& job, int64_t r0, int64_t r1);
 void quant_rows_avx512(const quant_job& job, int64_t r0, int64_t r1);

@@ -5,7 +5,7 @@
 // Source: the block layouts of ggml-common.h (dtype.h, kquants.h).
 #include <algorithm>
 
-#include "quant_rows.h"
+#include "quant_impl.h"
 
 namespace prism::kernels::detail {
 
@@ -105,17 +105,38 @@ void dot_kq(const kq_block& w, const act_row& a, int64_t b, float& acc) {
     acc += a.d[b] * (w.d * static_cast<float>(isum) - w.dmin * static_cast<float>(msum));
 }
 
-float sum(const float& acc) {
-    return acc;
+constexpr int64_t token_group = 4;  // tokens sharing each decoded weight block
+
+/// y[t][r] for rows [r0, r1) and every token: each weight block is decoded once by `decode`
+/// and multiplied with the matching activation block of up to token_group tokens by `dot`.
+template <class Block, class Decode, class Dot>
+void rows(const quant_job& job, int64_t r0, int64_t r1, Decode decode, Dot dot) {
+    const auto tr = type_info(job.wtype);
+    const int64_t nb = job.n_in / tr.block_size;
+    Block blk;
+    for (int64_t r = r0; r < r1; ++r) {
+        const uint8_t* wr = job.w + r * job.w_row;
+        for (int64_t t0 = 0; t0 < job.n_tokens; t0 += token_group) {
+            const int64_t nt = std::min(token_group, job.n_tokens - t0);
+            act_row act[token_group];
+            for (int64_t j = 0; j < nt; ++j) act[j] = job.row(t0 + j);
+            float acc[token_group] = {};
+            for (int64_t b = 0; b < nb; ++b) {
+                decode(job.wtype, wr + b * tr.type_size, blk);
+                for (int64_t j = 0; j < nt; ++j) dot(blk, act[j], b, acc[j]);
+            }
+            for (int64_t j = 0; j < nt; ++j) job.y[(t0 + j) * job.n_out + r] = acc[j];
+        }
+    }
 }
 
 }  // namespace
 
 void quant_rows_portable(const quant_job& job, int64_t r0, int64_t r1) {
     if (is_kquant(job.wtype))
-        quant_rows_loop<kq_block, float>(job, r0, r1, unpack_kq, dot_kq, sum);
+        rows<kq_block>(job, r0, r1, unpack_kq, dot_kq);
     else
-        quant_rows_loop<q8_block, float>(job, r0, r1, decode_q8, dot_q8, sum);
+        rows<q8_block>(job, r0, r1, decode_q8, dot_q8);
 }
 
 }  // namespace prism::kernels::detail
