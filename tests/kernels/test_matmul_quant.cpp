@@ -1,7 +1,8 @@
 // The quantized matmul (matmul_quant.h) at every instruction-set level this CPU has
 // (portable, AVX2, AVX-512 VNNI; higher levels are skipped, not failed), for Q8_0, Q4_0,
-// Q4_K, Q5_K and Q6_K, on random data with odd sizes: token counts that leave partial GEMM
-// tiles (1, 3, 17, 64) and output counts that are not a multiple of any kernel's row tile.
+// Q4_K, Q5_K and Q6_K, on random data with odd sizes: token counts that take every group
+// size of the row kernels (1, 2, 3, 5) and leave partial GEMM tiles (17, 64), and output
+// counts that are not a multiple of any kernel's row tile.
 //
 // Tolerances:
 // (a) Against a reference that quantizes the activations with the same quantizer and sums
@@ -84,7 +85,7 @@ TEST_P(matmul_quant_types, every_level_matches_both_references) {
             quantize_row_ref(t, wf.data(), w.data(), n_in * n_out);
             std::vector<float> wd(wf.size());
             dequantize_row_ref(t, w.data(), wd.data(), n_in * n_out);
-            for (int64_t n_tokens : {1, 3, 17, 64}) {
+            for (int64_t n_tokens : {1, 2, 3, 5, 17, 64}) {
                 const auto x = random_floats(static_cast<size_t>(n_in * n_tokens), 11);
                 std::vector<float> fref(static_cast<size_t>(n_tokens * n_out));
                 matmul_ref(t, w.data(), n_in, n_out, x.data(), n_tokens, fref.data());
