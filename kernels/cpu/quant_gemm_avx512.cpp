@@ -55,10 +55,6 @@ struct alignas(64) panel_kq {
     float dmin[R];
 };
 
-inline float f16c_to_f32(uint16_t h) {
-    return _cvtsh_ss(h);
-}
-
 inline __m512i bcast32(const uint8_t* p) {
     int32_t v;
     std::memcpy(&v, p, sizeof v);
@@ -130,19 +126,39 @@ void pack_q8(const quant_job& job, int64_t r0, int n, panel_q8* out) {
     }
 }
 
+/// Row r's scales of one K-quant super-block into the panel.
+void pack_kq_scales(ggml_type t, const uint8_t* block, int r, panel_kq& p) {
+    if (t == ggml_type::q6_k) {
+        const auto& b = *reinterpret_cast<const block_q6_k*>(block);
+        const float d = _cvtsh_ss(b.d);
+        for (int g = 0; g < 16; ++g) {
+            p.dsc[g][r] = d * b.scales[g];
+            p.m[g / 2][2 * r + g % 2] = static_cast<int16_t>(32 * b.scales[g]);
+        }
+        p.dmin[r] = d;
+        return;
+    }
+    const auto& b = *reinterpret_cast<const block_q4_k*>(block);  // Q5_K starts alike
+    const float d = _cvtsh_ss(b.d);
+    const auto [sc, m] = unpack_scales_k4(b.scales);
+    for (int j = 0; j < 8; ++j) {
+        p.dsc[j][r] = d * static_cast<float>((sc >> (8 * j)) & 0xff);
+        p.m[j][2 * r] = p.m[j][2 * r + 1] = static_cast<int16_t>((m >> (8 * j)) & 0xff);
+    }
+    p.dmin[r] = _cvtsh_ss(b.dmin);
+}
+
 void pack_kq(const quant_job& job, int64_t r0, int n, panel_kq* out) {
     const int64_t nsb = job.n_in / qk_k;
     const size_t bb = type_info(job.wtype).type_size;
-    const int gsize = job.wtype == ggml_type::q6_k ? 16 : 32;
     alignas(32) __m256i q[8][R];  // q[k][r]: quants 32k..32k+31 of row r
-    kq_block u;
     for (int64_t s = 0; s < nsb; ++s) {
         panel_kq& p = out[s];
         for (int r = 0; r < R; ++r) {
             if (r >= n) {
                 for (auto& k : q) k[r] = _mm256_setzero_si256();
-                for (int g = 0; g < 16; ++g) p.dsc[g][r] = 0.0f;
-                for (int i = 0; i < 8; ++i) p.m[i][2 * r] = p.m[i][2 * r + 1] = 0;
+                for (auto& g : p.dsc) g[r] = 0.0f;
+                for (auto& i : p.m) i[2 * r] = i[2 * r + 1] = 0;
                 p.dmin[r] = 0.0f;
                 continue;
             }
@@ -150,13 +166,7 @@ void pack_kq(const quant_job& job, int64_t r0, int n, panel_kq* out) {
             __m256i qr[8];
             decode_kq_quants(job.wtype, blk, qr);
             for (int k = 0; k < 8; ++k) q[k][r] = qr[k];
-            unpack_kq_scales(job.wtype, blk, u, f16c_to_f32);
-            for (int g = 0; g < qk_k / gsize; ++g) p.dsc[g][r] = u.d * u.sc[g * gsize / 16];
-            for (int i = 0; i < 8; ++i) {
-                p.m[i][2 * r] = u.m[2 * i];
-                p.m[i][2 * r + 1] = u.m[2 * i + 1];
-            }
-            p.dmin[r] = u.dmin;
+            pack_kq_scales(job.wtype, blk, r, p);
         }
         for (int k = 0; k < 8; ++k) {
             __m512i cols[8];

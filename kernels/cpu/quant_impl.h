@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <utility>
 
 #include "prism/kernels/matmul_quant.h"
 
@@ -80,21 +82,19 @@ struct quant_job {
 void quantize_act(ggml_type wtype, act_layout layout, const float* x, int64_t n_in,
                   int64_t n_tokens, uint8_t* out, int64_t t0, int64_t t1);
 
-/// A K-quant super-block in one generic form: w[i] = d · sc[i / 16] · q[i] − dmin · m[i / 16]
-/// with unsigned q. Q4_K / Q5_K: sc and m are the 6-bit sub-block scale and min, repeated
-/// for both halves of each 32-element sub-block. Q6_K: q is the stored 6-bit value, sc the
-/// signed 8-bit scale, m = 32 · sc and dmin = d (the −32 offset as a min).
-struct kq_block {
-    float d, dmin;
-    int16_t sc[16];
-    int16_t m[16];
-    uint8_t q[256];
-};
-/// d, dmin, sc and m of a K-quant super-block (everything but q); f16_to_f32 converts the
-/// super-scales (the SIMD levels pass a hardware conversion).
-void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out,
-                      float (*f16_to_f32)(uint16_t) = fp16_to_fp32);
-void unpack_kq(ggml_type t, const uint8_t* block, kq_block& out);
+/// The 8 six-bit scales (first) and mins (second) of a Q4_K / Q5_K `scales` array, byte j
+/// of each word for sub-block j (the packing of kquants.h), unpacked 4 at a time in 32-bit
+/// words: j < 4 from the low 6 bits of bytes 0-3 (scales) and 4-7 (mins); j >= 4 from the
+/// nibbles of bytes 8-11 plus the top 2 bits of bytes 0-3 / 4-7.
+inline std::pair<uint64_t, uint64_t> unpack_scales_k4(const uint8_t* packed) {
+    uint32_t w[3];
+    std::memcpy(w, packed, sizeof w);
+    const uint64_t sc =
+        (w[0] & 0x3f3f3f3fu) | uint64_t{(w[2] & 0x0f0f0f0fu) | ((w[0] >> 2) & 0x30303030u)} << 32;
+    const uint64_t m = (w[1] & 0x3f3f3f3fu) |
+                       uint64_t{((w[2] >> 4) & 0x0f0f0f0fu) | ((w[1] >> 2) & 0x30303030u)} << 32;
+    return {sc, m};
+}
 
 // Row kernels: y[t][r] for r in [r0, r1) and every token, activations in a rows layout
 // (rows_q4_pairs for Q4_0 on x86, else rows).

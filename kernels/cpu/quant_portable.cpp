@@ -1,6 +1,6 @@
-// Portable quantized matmul row kernels (any CPU) and the K-quant unpacking the faster
-// levels share. Integer sums are exact in int32; each block's sum is scaled in float.
-// Weight blocks are decoded once per group of tokens and reused for each of them.
+// Portable quantized matmul row kernels (any CPU), the slow twins of quant_x86.h. Integer sums are
+// exact in int32; each block's sum is scaled in float. Weight blocks are decoded once per group of
+// tokens and reused for each of them.
 //
 // Source: the block layouts of ggml-common.h (dtype.h, kquants.h).
 #include <algorithm>
@@ -9,11 +9,24 @@
 
 namespace prism::kernels::detail {
 
-void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out,
-                      float (*f16_to_f32)(uint16_t)) {
+namespace {
+
+/// A K-quant super-block in one generic form: w[i] = d · sc[i / 16] · q[i] − dmin · m[i / 16]
+/// with unsigned q. Q4_K / Q5_K: sc and m are the 6-bit sub-block scale and min, repeated
+/// for both halves of each 32-element sub-block. Q6_K: q is the stored 6-bit value, sc the
+/// signed 8-bit scale, m = 32 · sc and dmin = d (the −32 offset as a min). The SIMD levels
+/// use the same decomposition (quant_x86.h, quant_gemm_avx512.cpp).
+struct kq_block {
+    float d, dmin;
+    int16_t sc[16];
+    int16_t m[16];
+    uint8_t q[256];
+};
+
+void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out) {
     if (t == ggml_type::q6_k) {
         const auto& b = *reinterpret_cast<const block_q6_k*>(block);
-        out.d = out.dmin = f16_to_f32(b.d);
+        out.d = out.dmin = fp16_to_fp32(b.d);
         for (int g = 0; g < 16; ++g) {
             out.sc[g] = b.scales[g];
             out.m[g] = static_cast<int16_t>(32 * b.scales[g]);
@@ -21,13 +34,12 @@ void unpack_kq_scales(ggml_type t, const uint8_t* block, kq_block& out,
         return;
     }
     const auto& b = *reinterpret_cast<const block_q4_k*>(block);  // Q5_K starts alike
-    out.d = f16_to_f32(b.d);
-    out.dmin = f16_to_f32(b.dmin);
+    out.d = fp16_to_fp32(b.d);
+    out.dmin = fp16_to_fp32(b.dmin);
+    const auto [sc, m] = unpack_scales_k4(b.scales);
     for (int j = 0; j < 8; ++j) {
-        uint8_t sc, m;
-        get_scale_min_k4(j, b.scales, sc, m);
-        out.sc[2 * j] = out.sc[2 * j + 1] = sc;
-        out.m[2 * j] = out.m[2 * j + 1] = m;
+        out.sc[2 * j] = out.sc[2 * j + 1] = static_cast<int16_t>((sc >> (8 * j)) & 0xff);
+        out.m[2 * j] = out.m[2 * j + 1] = static_cast<int16_t>((m >> (8 * j)) & 0xff);
     }
 }
 
@@ -61,8 +73,6 @@ void unpack_kq(ggml_type t, const uint8_t* block, kq_block& out) {
         }
     }
 }
-
-namespace {
 
 /// Q8_0 / Q4_0 weight block decoded to signed int8 and its scale.
 struct q8_block {

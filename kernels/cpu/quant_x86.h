@@ -198,7 +198,7 @@ void rows_q8(const quant_job& job, int64_t r0, int64_t r1, int64_t t0) {
 // --- K-quants --------------------------------------------------------------------------------
 
 /// The 256 unsigned quants of a Q4_K, Q5_K or Q6_K super-block, 32 per register in element
-/// order (kq_block's q).
+/// order, unsigned (Q6_K: the stored 6-bit values, its −32 offset handled as a min).
 inline void decode_kq_quants(ggml_type t, const uint8_t* block, __m256i* q) {
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     if (t == ggml_type::q6_k) {
@@ -259,18 +259,10 @@ inline void decode_kq_scales(ggml_type t, const uint8_t* block, kq_scales_x86& o
         }
         return;
     }
-    // Q4_K / Q5_K: the 6-bit scales and mins of kquants.h, unpacked 4 at a time in 32-bit
-    // words: j < 4 from the low 6 bits of bytes 0-3 (scales) and 4-7 (mins); j >= 4 from the
-    // nibbles of bytes 8-11 plus the top 2 bits of bytes 0-3 / 4-7.
-    const auto& b = *reinterpret_cast<const block_q4_k*>(block);
+    const auto& b = *reinterpret_cast<const block_q4_k*>(block);  // Q5_K starts alike
     out.d = _cvtsh_ss(b.d);
     out.dmin = _cvtsh_ss(b.dmin);
-    uint32_t w[3];
-    std::memcpy(w, b.scales, sizeof w);
-    const uint64_t sc =
-        (w[0] & 0x3f3f3f3fu) | uint64_t{(w[2] & 0x0f0f0f0fu) | ((w[0] >> 2) & 0x30303030u)} << 32;
-    const uint64_t m = (w[1] & 0x3f3f3f3fu) |
-                       uint64_t{((w[2] >> 4) & 0x0f0f0f0fu) | ((w[1] >> 2) & 0x30303030u)} << 32;
+    const auto [sc, m] = unpack_scales_k4(b.scales);
     alignas(32) int32_t sc32[8];  // broadcast from memory: loads, no shuffles
     _mm256_store_si256(
         reinterpret_cast<__m256i*>(sc32),
