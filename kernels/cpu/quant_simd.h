@@ -17,16 +17,18 @@
             "avx512vl,avx512dq,avx512vnni\"))), apply_to = function)")
 #define PRISM_TARGET_END _Pragma("clang attribute pop")
 #else
-// GCC 12 reports its own _mm512_undefined_* placeholders as maybe-uninitialized inside
+// GCC 12 reports its own _mm512_undefined_* placeholders as (maybe-)uninitialized inside
 // target regions (GCC bug 105593), hence the diagnostic push.
 #define PRISM_TARGET_AVX2_BEGIN                                                                    \
     _Pragma("GCC push_options") _Pragma("GCC target(\"avx2,fma,f16c\")")                           \
-        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
+            _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")
 #define PRISM_TARGET_AVX512_BEGIN                                                                  \
     _Pragma("GCC push_options")                                                                    \
         _Pragma("GCC target(\"avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni\")")     \
             _Pragma("GCC diagnostic push")                                                         \
-                _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+                _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")                        \
+                    _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")
 #define PRISM_TARGET_END _Pragma("GCC diagnostic pop") _Pragma("GCC pop_options")
 #endif
 
