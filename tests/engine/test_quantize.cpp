@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "greedy.h"
 #include "prism/gguf.h"
 #include "prism/llama.h"
 #include "prism/quantize.h"
@@ -20,34 +21,6 @@ using namespace prism;
 using kernels::ggml_type;
 
 namespace {
-
-struct greedy_run {
-    std::vector<int32_t> tokens;             // generated ids
-    std::vector<std::vector<float>> logits;  // the logits each id was picked from
-};
-
-// Greedy decoding of n tokens after `prompt`, one token per forward after the prompt.
-greedy_run greedy(const std::string& path, const std::vector<int32_t>& prompt, int n) {
-    greedy_run r;
-    auto m = llama_model::load(path);
-    EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message);
-    if (!m) return r;
-    auto ctx = llama_context::create(*m, {.n_ctx = 64, .n_threads = 2});
-    llama_batch b;
-    for (size_t i = 0; i < prompt.size(); ++i)
-        b.add(prompt[i], static_cast<int32_t>(i), 0, i + 1 == prompt.size());
-    auto pos = static_cast<int32_t>(prompt.size());
-    for (int i = 0; i < n; ++i) {
-        EXPECT_TRUE((*ctx)->decode(b).has_value());
-        const auto l = (*ctx)->logits(0);
-        r.logits.emplace_back(l.begin(), l.end());
-        const auto next = static_cast<int32_t>(std::max_element(l.begin(), l.end()) - l.begin());
-        r.tokens.push_back(next);
-        b.clear();
-        b.add(next, pos++, 0, true);
-    }
-    return r;
-}
 
 std::map<std::string, ggml_type> tensor_types(const std::string& path) {
     auto f = gguf::file::open(path);
@@ -128,8 +101,8 @@ TEST(quantize, bundled_model_to_q8_0_keeps_metadata_and_greedy_text) {
     // The first 20 greedy tokens after "Once upon a time" match the F32 model's, and each
     // step's logits stay close (observed max difference 0.27; the logits span about 20).
     const std::vector<int32_t> prompt{1, 403, 407, 261, 378};
-    const auto ref = greedy(test::bundled_model(), prompt, 20);
-    const auto got = greedy(out, prompt, 20);
+    const auto ref = test::greedy(test::bundled_model(), prompt, 20);
+    const auto got = test::greedy(out, prompt, 20);
     ASSERT_EQ(got.tokens.size(), ref.tokens.size());
     for (size_t i = 0; i < ref.tokens.size(); ++i) {
         ASSERT_EQ(got.tokens[i], ref.tokens[i]) << "first mismatching generated token " << i;
@@ -170,7 +143,7 @@ TEST(quantize, q4_k_m_mix_follows_llama_cpp) {
             auto f = gguf::file::open(out);
             EXPECT_EQ(f->get_int("general.file_type"), static_cast<int>(ftype));
             // The mix loads and runs.
-            EXPECT_EQ(greedy(out, {1, 2, 3}, 2).tokens.size(), 2u);
+            EXPECT_EQ(test::greedy(out, {1, 2, 3}, 2).tokens.size(), 2u);
         }
     }
 }
@@ -216,7 +189,7 @@ TEST(quantize, narrow_rows_fall_back_to_q8_0_then_f16) {
         }
     }
     EXPECT_GT(stats->n_fallbacks, 0);
-    EXPECT_EQ(greedy(dir.file("k.gguf"), {1, 403}, 3).tokens.size(), 3u);
+    EXPECT_EQ(test::greedy(dir.file("k.gguf"), {1, 403}, 3).tokens.size(), 3u);
 }
 
 TEST(quantize, f16_overflow_falls_back_to_f32_and_nan_is_an_error) {

@@ -1,8 +1,11 @@
 // CPU kernels against their plain references and hand-computed values.
 // Tolerances: F32-accumulated SIMD dot products differ from a double-precision reference by
 // rounding only; for rows of <= 4096 elements with |x|,|w| <= 1 the relative L2 error stays
-// well below 1e-5, so that is the bound used. The K-quant kernels (Q4_K, Q5_K, Q6_K) are
-// held to the same bound.
+// well below 1e-5, so that is the bound used. matmul with block-quantized weights (Q8_0,
+// Q4_0, Q4_K, Q5_K, Q6_K) also rounds the activations to 8 bits per block (matmul_quant.h):
+// for x uniform in [-1, 1] each x_i moves by up to d / 2 with d ≈ 1/127, an RMS error of
+// d / sqrt(12) ≈ 0.0023 against RMS(x) ≈ 0.58, i.e. ≈ 0.4% relative L2 in y; bound 1e-2.
+// test_matmul_quant.cpp checks those kernels exactly.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "prism/kernels/cpu_ops.h"
+#include "prism/kernels/matmul_quant.h"
 
 using namespace prism::kernels;
 
@@ -56,7 +60,7 @@ TEST_P(matmul_types, matches_reference_for_decode_and_batches) {
             std::vector<float> y(static_cast<size_t>(n_tokens * n_out)), ref(y.size());
             matmul(t, w.data(), n_in, n_out, x.data(), n_tokens, y.data(), pool);
             matmul_ref(t, w.data(), n_in, n_out, x.data(), n_tokens, ref.data());
-            EXPECT_LT(rel_l2(y, ref), 1e-5)
+            EXPECT_LT(rel_l2(y, ref), matmul_quant_supports(t) ? 1e-2 : 1e-5)
                 << type_name(t) << " n_in " << n_in << " n_tokens " << n_tokens;
         }
     }

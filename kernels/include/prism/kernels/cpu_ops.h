@@ -23,8 +23,10 @@ bool cpu_has_avx2();
 // --- matmul.cpp: y = x · Wᵀ ----------------------------------------------------------
 /// y[t][o] = Σ_i W[o][i] · x[t][i] for t < n_tokens, o < n_out. W is n_out rows of
 /// row_size(wtype, n_in) bytes (GGUF shape [n_in, n_out]); x is [n_tokens, n_in]; y is
-/// [n_tokens, n_out]. Parallel over output rows; weight rows are dequantized once and
-/// reused across tokens when n_tokens > 1.
+/// [n_tokens, n_out]. Parallel over output rows. Block-quantized weights (Q8_0, Q4_0, Q4_K,
+/// Q5_K, Q6_K) multiply the activations rounded to 8 bits per block: each x_i moves by at
+/// most half its block's step max|x| / 127, about 0.5% relative error in y (matmul_quant.h).
+/// matmul_ref uses the float activations.
 void matmul(ggml_type wtype, const void* w, int64_t n_in, int64_t n_out, const float* x,
             int64_t n_tokens, float* y, thread_pool& pool);
 void matmul_ref(ggml_type wtype, const void* w, int64_t n_in, int64_t n_out, const float* x,
