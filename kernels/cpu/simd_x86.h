@@ -1,12 +1,14 @@
-// Shared pieces of the x86 SIMD kernels (dot.cpp, dot_kquants.cpp): the PRISM_X86 guard, the
-// target attribute that compiles one function for AVX2+FMA+F16C (chosen at run time by
-// cpu_has_avx2(), so the library still runs on CPUs without them), and a horizontal sum.
+// Shared pieces of the x86 SIMD kernels (dot.cpp, dot_kquants.cpp, gemm_float_*.cpp): the
+// PRISM_X86 guard, the target attributes that compile one function for AVX2+FMA+F16C or for
+// AVX-512 F/BW/VL/DQ (chosen at run time through cpu_caps(), so the library still runs on
+// CPUs without them), and a horizontal sum.
 #pragma once
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define PRISM_X86 1
 #define PRISM_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define PRISM_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
 
 namespace prism::kernels::detail {
 

@@ -1,0 +1,91 @@
+// Drivers of the float-weight matmul (see gemm_float.h): the matrix-vector split over output
+// rows, and the blocked GEMM's packing, cache blocking and thread split. The loops follow
+// BLIS's five-loop structure (Van Zee & van de Geijn 2015) with the roles chosen for
+// y = x · Wᵀ: each thread owns a contiguous run of nr-wide output panels; per K block it
+// packs an nc × kc block of W (converted to f32, kept in L2) and sweeps every x panel over
+// it, so an x micro-panel (mr × kc, in L1) meets nc / nr W panels before it is evicted.
+#include <algorithm>
+
+#include "gemm_float.h"
+
+namespace prism::kernels::detail {
+
+namespace {
+
+// Below this many multiply-adds the threads cost more than they save.
+constexpr int64_t parallel_threshold = 1 << 16;
+
+void run_parallel(thread_pool& pool, int64_t n, int64_t work,
+                  const std::function<void(int64_t, int64_t, int)>& fn) {
+    if (work < parallel_threshold)
+        fn(0, n, 0);
+    else
+        pool.parallel_for(n, fn);
+}
+
+/// Packs tokens p·mr .. p·mr + mr - 1 of x (zero past n_tokens) into dst[n_in · mr].
+void pack_x_panel(const float* x, int64_t n_tokens, int64_t n_in, int64_t p, int64_t mr,
+                  float* dst) {
+    const int64_t t0 = p * mr;
+    for (int64_t r = 0; r < mr; ++r) {
+        const float* src = x + (t0 + r) * n_in;
+        if (t0 + r >= n_tokens) {
+            for (int64_t k = 0; k < n_in; ++k) dst[k * mr + r] = 0.0f;
+            continue;
+        }
+        for (int64_t k = 0; k < n_in; ++k) dst[k * mr + r] = src[k];
+    }
+}
+
+}  // namespace
+
+void gemv_float(const float_kernels& kern, ggml_type t, const uint8_t* w, int64_t n_in,
+                int64_t n_out, const float* x, int64_t n_tokens, float* y, thread_pool& pool) {
+    const size_t w_row = row_size(t, n_in);
+    constexpr int64_t rows_per_task = 16;  // a multiple of every level's row group
+    const int64_t n_tasks = (n_out + rows_per_task - 1) / rows_per_task;
+    run_parallel(pool, n_tasks, n_in * n_out * n_tokens, [&](int64_t b0, int64_t b1, int) {
+        kern.gemv_rows(t, w, w_row, n_in, n_out, x, n_tokens, y, b0 * rows_per_task,
+                       std::min(n_out, b1 * rows_per_task));
+    });
+}
+
+void gemm_float(const float_kernels& kern, ggml_type t, const uint8_t* w, int64_t n_in,
+                int64_t n_out, const float* x, int64_t n_tokens, float* y, thread_pool& pool) {
+    const int64_t mr = kern.mr, nr = kern.nr;
+    const int64_t work = n_in * n_out * n_tokens;
+    const size_t w_row = row_size(t, n_in);
+
+    const int64_t n_xpanels = (n_tokens + mr - 1) / mr;
+    thread_local aligned_floats x_scratch;
+    float* xp = x_scratch.get(static_cast<size_t>(n_xpanels * n_in * mr));
+    run_parallel(pool, n_xpanels, work, [&](int64_t p0, int64_t p1, int) {
+        for (int64_t p = p0; p < p1; ++p)
+            pack_x_panel(x, n_tokens, n_in, p, mr, xp + p * n_in * mr);
+    });
+
+    const int64_t n_wpanels = (n_out + nr - 1) / nr;
+    const int64_t panels_per_block = kern.nc / nr;
+    run_parallel(pool, n_wpanels, work, [&](int64_t q0, int64_t q1, int) {
+        thread_local aligned_floats w_scratch;
+        float* wp = w_scratch.get(static_cast<size_t>(kern.kc * kern.nc));
+        for (int64_t qb = q0; qb < q1; qb += panels_per_block) {
+            const int64_t qe = std::min(q1, qb + panels_per_block);
+            for (int64_t k0 = 0; k0 < n_in; k0 += kern.kc) {
+                const int64_t kc = std::min(kern.kc, n_in - k0);
+                for (int64_t q = qb; q < qe; ++q)
+                    kern.pack_w(t, w + q * nr * w_row, w_row, std::min(nr, n_out - q * nr), k0, kc,
+                                wp + (q - qb) * kc * nr);
+                for (int64_t p = 0; p < n_xpanels; ++p) {
+                    const float* a = xp + (p * n_in + k0) * mr;
+                    const int64_t m = std::min(mr, n_tokens - p * mr);
+                    for (int64_t q = qb; q < qe; ++q)
+                        kern.micro(kc, a, wp + (q - qb) * kc * nr, y + p * mr * n_out + q * nr,
+                                   n_out, m, std::min(nr, n_out - q * nr), k0 > 0);
+                }
+            }
+        }
+    });
+}
+
+}  // namespace prism::kernels::detail
