@@ -23,20 +23,6 @@ void run_parallel(thread_pool& pool, int64_t n, int64_t work,
         pool.parallel_for(n, fn);
 }
 
-/// Packs tokens p·mr .. p·mr + mr - 1 of x (zero past n_tokens) into dst[n_in · mr].
-void pack_x_panel(const float* x, int64_t n_tokens, int64_t n_in, int64_t p, int64_t mr,
-                  float* dst) {
-    const int64_t t0 = p * mr;
-    for (int64_t r = 0; r < mr; ++r) {
-        const float* src = x + (t0 + r) * n_in;
-        if (t0 + r >= n_tokens) {
-            for (int64_t k = 0; k < n_in; ++k) dst[k * mr + r] = 0.0f;
-            continue;
-        }
-        for (int64_t k = 0; k < n_in; ++k) dst[k * mr + r] = src[k];
-    }
-}
-
 }  // namespace
 
 void gemv_float(const float_kernels& kern, ggml_type t, const uint8_t* w, int64_t n_in,
@@ -61,7 +47,8 @@ void gemm_float(const float_kernels& kern, ggml_type t, const uint8_t* w, int64_
     float* xp = x_scratch.get(static_cast<size_t>(n_xpanels * n_in * mr));
     run_parallel(pool, n_xpanels, work, [&](int64_t p0, int64_t p1, int) {
         for (int64_t p = p0; p < p1; ++p)
-            pack_x_panel(x, n_tokens, n_in, p, mr, xp + p * n_in * mr);
+            kern.pack_x(x + p * mr * n_in, n_in, std::min(mr, n_tokens - p * mr),
+                        xp + p * n_in * mr);
     });
 
     const int64_t n_wpanels = (n_out + nr - 1) / nr;

@@ -33,6 +33,9 @@ struct float_kernels {
     /// panel is zero), elements k0 .. k0 + kc, converted to float32, into dst[kc · nr].
     void (*pack_w)(ggml_type t, const uint8_t* w, size_t w_row, int64_t n_rows, int64_t k0,
                    int64_t kc, float* dst);
+    /// Packs one x panel: tokens x .. x + (n_rows - 1) · n_in (n_rows <= mr; the rest of
+    /// the panel is zero), all n_in elements, into dst[n_in · mr].
+    void (*pack_x)(const float* x, int64_t n_in, int64_t n_rows, float* dst);
     /// Micro-kernel: C[r][j] (+)= Σ_k a[k·mr + r] · b[k·nr + j] for r < m, j < n (m <= mr,
     /// n <= nr); C has row stride ldc; `accumulate` adds to C instead of overwriting it.
     void (*micro)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t m,

@@ -16,7 +16,7 @@ namespace prism::kernels::detail {
 
 namespace {
 
-constexpr int64_t mr = 6, nr = 16, kc_block = 256;
+constexpr int64_t mr = 6, nr = 16, kc_block = 2048;
 
 /// 8 weights of a row from element i, widened to f32.
 template <ggml_type T> PRISM_AVX2 inline __m256 load_w8(const uint8_t* row, int64_t i) {
@@ -164,6 +164,19 @@ void pack_w(ggml_type t, const uint8_t* w, size_t w_row, int64_t n_rows, int64_t
     with_float_type(t, [&]<ggml_type T>() { pack_w_t<T>(w, w_row, n_rows, k0, kc, dst); });
 }
 
+PRISM_AVX2 void pack_x(const float* x, int64_t n_in, int64_t n_rows, float* dst) {
+    const auto* xb = reinterpret_cast<const uint8_t*>(x);
+    const size_t x_row = static_cast<size_t>(n_in) * sizeof(float);
+    const __m256i first_mr = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    static_assert(mr == 6);
+    for (int64_t k = 0; k < n_in; k += 8) {
+        const int64_t kk = std::min<int64_t>(8, n_in - k);
+        __m256 r[8];
+        load_tile<ggml_type::f32>(xb, x_row, n_rows, k, kk, r);
+        for (int64_t c = 0; c < kk; ++c) _mm256_maskstore_ps(dst + (k + c) * mr, first_mr, r[c]);
+    }
+}
+
 // --- micro-kernel ------------------------------------------------------------------------
 
 template <int M>
@@ -214,9 +227,10 @@ const float_kernels& float_kernels_avx2() {
     static const float_kernels k{.mr = mr,
                                  .nr = nr,
                                  .kc = kc_block,
-                                 .nc = 128,
+                                 .nc = 256,
                                  .gemv_rows = gemv_rows_by_groups<gemv_group_kernel>,
                                  .pack_w = pack_w,
+                                 .pack_x = pack_x,
                                  .micro = micro};
     return k;
 }

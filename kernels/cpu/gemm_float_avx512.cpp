@@ -24,7 +24,7 @@ namespace prism::kernels::detail {
 
 namespace {
 
-constexpr int64_t mr = 12, nr = 32, kc_block = 256;
+constexpr int64_t mr = 12, nr = 32, kc_block = 2048;
 
 /// 16 weights of a row from element i, widened to f32; Masked loads only the lanes in m.
 template <ggml_type T, bool Masked>
@@ -172,6 +172,18 @@ void pack_w(ggml_type t, const uint8_t* w, size_t w_row, int64_t n_rows, int64_t
     with_float_type(t, [&]<ggml_type T>() { pack_w_t<T>(w, w_row, n_rows, k0, kc, dst); });
 }
 
+PRISM_AVX512 void pack_x(const float* x, int64_t n_in, int64_t n_rows, float* dst) {
+    const auto* xb = reinterpret_cast<const uint8_t*>(x);
+    const size_t x_row = static_cast<size_t>(n_in) * sizeof(float);
+    for (int64_t k = 0; k < n_in; k += 16) {
+        const int64_t kk = std::min<int64_t>(16, n_in - k);
+        __m512 r[16];
+        load_tile<ggml_type::f32, true>(xb, x_row, n_rows, k, first_lanes(kk), r);
+        for (int64_t c = 0; c < kk; ++c)
+            _mm512_mask_storeu_ps(dst + (k + c) * mr, first_lanes(mr), r[c]);
+    }
+}
+
 // --- micro-kernel ------------------------------------------------------------------------
 
 template <int M>
@@ -220,6 +232,7 @@ const float_kernels& float_kernels_avx512() {
                                  .nc = 256,
                                  .gemv_rows = gemv_rows_by_groups<gemv_group_kernel>,
                                  .pack_w = pack_w,
+                                 .pack_x = pack_x,
                                  .micro = micro};
     return k;
 }

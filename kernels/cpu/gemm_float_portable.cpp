@@ -52,6 +52,11 @@ void pack_w(ggml_type t, const uint8_t* w, size_t w_row, int64_t n_rows, int64_t
     }
 }
 
+void pack_x(const float* x, int64_t n_in, int64_t n_rows, float* dst) {
+    for (int64_t k = 0; k < n_in; ++k)
+        for (int64_t r = 0; r < mr; ++r) dst[k * mr + r] = r < n_rows ? x[r * n_in + k] : 0.0f;
+}
+
 void micro(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t m, int64_t n,
            bool accumulate) {
     float acc[mr][nr] = {};
@@ -72,6 +77,7 @@ const float_kernels& float_kernels_portable() {
                                  .nc = 128,
                                  .gemv_rows = gemv_rows,
                                  .pack_w = pack_w,
+                                 .pack_x = pack_x,
                                  .micro = micro};
     return k;
 }
