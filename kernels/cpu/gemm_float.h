@@ -65,20 +65,25 @@ template <class F> void with_float_type(ggml_type t, F&& f) {
     }
 }
 
-/// A level's float_kernels::gemv_rows, built from its row-group kernel
-///   Group::run<T, NT>(w, w_row, rows, n_in, x, y, ldy): y[t · ldy + j] for j < rows <= size,
-///   t < NT <= 4, from rows w + j · w_row and tokens x + t · n_in.
+/// A level's float_kernels::gemv_rows, built from its row-group kernel:
+///   Group::prepare(x, n_in, n_tokens): x in the layout run reads (per call and thread),
+///       token t at + t · Group::token_stride(n_in);
+///   Group::run<T, NT>(w, w_row, rows, n_in, xt, x_stride, y, ldy): y[t · ldy + j] for
+///       j < rows <= Group::size, t < NT <= 4, from rows w + j · w_row and the prepared
+///       tokens xt + t · x_stride.
 /// Output rows go in groups of Group::size, tokens four at a time.
 template <class Group>
 void gemv_rows_by_groups(ggml_type type, const uint8_t* w, size_t w_row, int64_t n_in,
                          int64_t n_out, const float* x, int64_t n_tokens, float* y, int64_t o0,
                          int64_t o1) {
+    const float* xp = Group::prepare(x, n_in, n_tokens);
+    const int64_t x_stride = Group::token_stride(n_in);
     with_float_type(type, [&]<ggml_type T>() {
         for (int64_t o = o0; o < o1; o += Group::size) {
             const int64_t rows = std::min<int64_t>(Group::size, o1 - o);
             auto run = [&]<int NT>(int64_t t) {
-                Group::template run<T, NT>(w + o * w_row, w_row, rows, n_in, x + t * n_in,
-                                           y + t * n_out + o, n_out);
+                Group::template run<T, NT>(w + o * w_row, w_row, rows, n_in, xp + t * x_stride,
+                                           x_stride, y + t * n_out + o, n_out);
             };
             int64_t t = 0;
             for (; t + 4 <= n_tokens; t += 4) run.template operator()<4>(t);

@@ -81,7 +81,7 @@ PRISM_AVX2 inline void load_tile(const uint8_t* w, size_t w_row, int64_t rows, i
 /// arithmetic (see gemm_float_avx512.cpp's gemv_group).
 template <ggml_type T, int NT>
 PRISM_AVX2 void gemv_group(const uint8_t* w, size_t w_row, int64_t rows, int64_t n_in,
-                           const float* x, float* y, int64_t ldy) {
+                           const float* x, int64_t x_stride, float* y, int64_t ldy) {
     __m256 total[NT], r[8];
 #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) total[t] = _mm256_setzero_ps();
@@ -98,7 +98,8 @@ PRISM_AVX2 void gemv_group(const uint8_t* w, size_t w_row, int64_t rows, int64_t
             for (int c = 0; c < 8; ++c)
 #pragma GCC unroll 8
                 for (int t = 0; t < NT; ++t)
-                    acc[t] = _mm256_fmadd_ps(_mm256_broadcast_ss(xk + t * n_in + c), r[c], acc[t]);
+                    acc[t] =
+                        _mm256_fmadd_ps(_mm256_broadcast_ss(xk + t * x_stride + c), r[c], acc[t]);
         }
         if (k < kc) {
             load_tile<T>(w, w_row, rows, k0 + k, kc - k, r);
@@ -106,7 +107,8 @@ PRISM_AVX2 void gemv_group(const uint8_t* w, size_t w_row, int64_t rows, int64_t
             for (int64_t c = 0; c < kc - k; ++c)
 #pragma GCC unroll 8
                 for (int t = 0; t < NT; ++t)
-                    acc[t] = _mm256_fmadd_ps(_mm256_broadcast_ss(xk + t * n_in + c), r[c], acc[t]);
+                    acc[t] =
+                        _mm256_fmadd_ps(_mm256_broadcast_ss(xk + t * x_stride + c), r[c], acc[t]);
         }
 #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) total[t] = k0 == 0 ? acc[t] : _mm256_add_ps(acc[t], total[t]);
@@ -125,10 +127,12 @@ PRISM_AVX2 void gemv_group(const uint8_t* w, size_t w_row, int64_t rows, int64_t
 
 struct gemv_group_kernel {
     static constexpr int64_t size = 8;
+    static const float* prepare(const float* x, int64_t, int64_t) { return x; }
+    static int64_t token_stride(int64_t n_in) { return n_in; }
     template <ggml_type T, int NT>
     static void run(const uint8_t* w, size_t w_row, int64_t rows, int64_t n_in, const float* x,
-                    float* y, int64_t ldy) {
-        gemv_group<T, NT>(w, w_row, rows, n_in, x, y, ldy);
+                    int64_t x_stride, float* y, int64_t ldy) {
+        gemv_group<T, NT>(w, w_row, rows, n_in, x, x_stride, y, ldy);
     }
 };
 

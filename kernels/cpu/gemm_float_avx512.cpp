@@ -8,15 +8,7 @@
 // step takes 24 cycles and the 4-cycle FMA latency is hidden many times over.
 #include <algorithm>
 
-#include "gemm_float.h"
-#include "simd_x86.h"
-
-// GCC 12's AVX-512 intrinsics start from _mm*_undefined_*(), which -Wuninitialized reports
-// once they are inlined (GCC bug 105593, fixed in GCC 13).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include "gemm_float_avx512.h"
 
 namespace prism::kernels::detail {
 
@@ -24,121 +16,7 @@ namespace prism::kernels::detail {
 
 namespace {
 
-constexpr int64_t mr = 12, nr = 32, kc_block = 2048;
-
-/// 16 weights of a row from element i, widened to f32; Masked loads only the lanes in m.
-template <ggml_type T, bool Masked>
-PRISM_AVX512 inline __m512 load_w16(const uint8_t* row, int64_t i, __mmask16 m) {
-    if constexpr (T == ggml_type::f32) {
-        const float* p = reinterpret_cast<const float*>(row) + i;
-        return Masked ? _mm512_maskz_loadu_ps(m, p) : _mm512_loadu_ps(p);
-    } else {
-        const auto* p = reinterpret_cast<const uint16_t*>(row) + i;
-        const __m256i h = Masked ? _mm256_maskz_loadu_epi16(m, p)
-                                 : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        if constexpr (T == ggml_type::f16) return _mm512_cvtph_ps(h);
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-    }
-}
-
-PRISM_AVX512 inline __mmask16 first_lanes(int64_t n) {
-    return n >= 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << n) - 1);
-}
-
-// --- 16 × 16 tiles of W, transposed in registers ---------------------------------------
-
-/// Transposes the 16 × 16 matrix whose rows are r[0..15]: afterwards r[c] is column c.
-PRISM_AVX512 inline void transpose16(__m512 r[16]) {
-    __m512 t[16];
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    // Per 128-bit lane L: t[4i .. 4i + 3] hold rows 4i .. 4i + 3 interleaved in pairs.
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) {
-        r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
-        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
-    }
-    // Now lane L of r[4i + j] is rows 4i .. 4i + 3 of column 4L + j; gather the lanes.
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) {
-        const __m512 ab02 = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
-        const __m512 ab13 = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xdd);
-        const __m512 cd02 = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
-        const __m512 cd13 = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xdd);
-        t[j] = _mm512_shuffle_f32x4(ab02, cd02, 0x88);
-        t[8 + j] = _mm512_shuffle_f32x4(ab02, cd02, 0xdd);
-        t[4 + j] = _mm512_shuffle_f32x4(ab13, cd13, 0x88);
-        t[12 + j] = _mm512_shuffle_f32x4(ab13, cd13, 0xdd);
-    }
-#pragma GCC unroll 16
-    for (int c = 0; c < 16; ++c) r[c] = t[c];
-}
-
-/// Rows w .. w + (rows - 1) · w_row (rows <= 16, the rest zero), elements k .. k + 15
-/// (lanes m), transposed: afterwards r[c] holds element k + c of each row.
-template <ggml_type T, bool Masked>
-PRISM_AVX512 inline void load_tile(const uint8_t* w, size_t w_row, int64_t rows, int64_t k,
-                                   __mmask16 m, __m512 r[16]) {
-#pragma GCC unroll 16
-    for (int j = 0; j < 16; ++j)
-        r[j] = j < rows ? load_w16<T, Masked>(w + j * w_row, k, m) : _mm512_setzero_ps();
-    transpose16(r);
-}
-
-// --- matrix-vector: 16 rows × NT tokens per pass, in the micro-kernel's order -----------
-
-/// y[t][j] = Σ_i W[j][i] · x[t][i] for j < rows (<= 16), t < NT. Each output is a
-/// sequential FMA chain over i within K blocks of kc_block, blocks added in order: exactly
-/// the micro-kernel's arithmetic, so a token's result does not depend on the batch size.
-template <ggml_type T, int NT>
-PRISM_AVX512 void gemv_group(const uint8_t* w, size_t w_row, int64_t rows, int64_t n_in,
-                             const float* x, float* y, int64_t ldy) {
-    __m512 total[NT], r[16];
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t) total[t] = _mm512_setzero_ps();
-    for (int64_t k0 = 0; k0 < n_in; k0 += kc_block) {
-        const int64_t kc = std::min(kc_block, n_in - k0);
-        __m512 acc[NT];
-#pragma GCC unroll 8
-        for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
-        int64_t k = 0;
-        for (; k + 16 <= kc; k += 16) {
-            load_tile<T, false>(w, w_row, rows, k0 + k, 0, r);
-            const float* xk = x + k0 + k;
-#pragma GCC unroll 16
-            for (int c = 0; c < 16; ++c)
-#pragma GCC unroll 8
-                for (int t = 0; t < NT; ++t)
-                    acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(xk[t * n_in + c]), r[c], acc[t]);
-        }
-        if (k < kc) {
-            load_tile<T, true>(w, w_row, rows, k0 + k, first_lanes(kc - k), r);
-            const float* xk = x + k0 + k;
-            for (int64_t c = 0; c < kc - k; ++c)
-#pragma GCC unroll 8
-                for (int t = 0; t < NT; ++t)
-                    acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(xk[t * n_in + c]), r[c], acc[t]);
-        }
-#pragma GCC unroll 8
-        for (int t = 0; t < NT; ++t) total[t] = k0 == 0 ? acc[t] : _mm512_add_ps(acc[t], total[t]);
-    }
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t) _mm512_mask_storeu_ps(y + t * ldy, first_lanes(rows), total[t]);
-}
-
-struct gemv_group_kernel {
-    static constexpr int64_t size = 16;
-    template <ggml_type T, int NT>
-    static void run(const uint8_t* w, size_t w_row, int64_t rows, int64_t n_in, const float* x,
-                    float* y, int64_t ldy) {
-        gemv_group<T, NT>(w, w_row, rows, n_in, x, y, ldy);
-    }
-};
+constexpr int64_t mr = 12, nr = 32;
 
 // --- packing ---------------------------------------------------------------------------
 
@@ -228,9 +106,9 @@ void micro(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, in
 const float_kernels& float_kernels_avx512() {
     static const float_kernels k{.mr = mr,
                                  .nr = nr,
-                                 .kc = kc_block,
+                                 .kc = avx512_kc_block,
                                  .nc = 256,
-                                 .gemv_rows = gemv_rows_by_groups<gemv_group_kernel>,
+                                 .gemv_rows = gemv_rows_avx512,
                                  .pack_w = pack_w,
                                  .pack_x = pack_x,
                                  .micro = micro};
