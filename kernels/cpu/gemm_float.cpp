@@ -28,7 +28,7 @@ void run_parallel(thread_pool& pool, int64_t n, int64_t work,
 void gemv_float(const float_kernels& kern, ggml_type t, const uint8_t* w, int64_t n_in,
                 int64_t n_out, const float* x, int64_t n_tokens, float* y, thread_pool& pool) {
     const size_t w_row = row_size(t, n_in);
-    constexpr int64_t rows_per_task = 16;  // a multiple of every level's row group
+    constexpr int64_t rows_per_task = 32;  // a multiple of every level's row group
     const int64_t n_tasks = (n_out + rows_per_task - 1) / rows_per_task;
     run_parallel(pool, n_tasks, n_in * n_out * n_tokens, [&](int64_t b0, int64_t b1, int) {
         kern.gemv_rows(t, w, w_row, n_in, n_out, x, n_tokens, y, b0 * rows_per_task,

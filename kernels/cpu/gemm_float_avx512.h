@@ -28,19 +28,35 @@ inline constexpr int64_t avx512_kc_block = 2048;
 void gemv_rows_avx512(ggml_type t, const uint8_t* w, size_t w_row, int64_t n_in, int64_t n_out,
                       const float* x, int64_t n_tokens, float* y, int64_t o0, int64_t o1);
 
-/// 16 weights of a row from element i, widened to f32; Masked loads only the lanes in m.
+/// A row's 16 weights as loaded, before widening: __m512 for F32, __m256i for F16 / BF16.
+template <ggml_type T> struct raw16_of { using type = __m256i; };
+template <> struct raw16_of<ggml_type::f32> { using type = __m512; };
+template <ggml_type T> using raw16 = typename raw16_of<T>::type;
+
+/// 16 weights of a row from element i, as stored; Masked loads only the lanes in m (others 0).
 template <ggml_type T, bool Masked>
-PRISM_AVX512 inline __m512 load_w16(const uint8_t* row, int64_t i, __mmask16 m) {
+PRISM_AVX512 inline raw16<T> load_raw16(const uint8_t* row, int64_t i, __mmask16 m) {
     if constexpr (T == ggml_type::f32) {
         const float* p = reinterpret_cast<const float*>(row) + i;
         return Masked ? _mm512_maskz_loadu_ps(m, p) : _mm512_loadu_ps(p);
     } else {
         const auto* p = reinterpret_cast<const uint16_t*>(row) + i;
-        const __m256i h = Masked ? _mm256_maskz_loadu_epi16(m, p)
-                                 : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        if constexpr (T == ggml_type::f16) return _mm512_cvtph_ps(h);
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+        return Masked ? _mm256_maskz_loadu_epi16(m, p)
+                      : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     }
+}
+
+template <ggml_type T> PRISM_AVX512 inline raw16<T> zero_raw16() {
+    if constexpr (T == ggml_type::f32)
+        return _mm512_setzero_ps();
+    else
+        return _mm256_setzero_si256();
+}
+
+/// 16 F16 or BF16 values widened to f32.
+template <ggml_type T> PRISM_AVX512 inline __m512 widen16(__m256i h) {
+    if constexpr (T == ggml_type::f16) return _mm512_cvtph_ps(h);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 
 PRISM_AVX512 inline __mmask16 first_lanes(int64_t n) {
@@ -79,15 +95,62 @@ PRISM_AVX512 inline void transpose16(__m512 r[16]) {
     for (int c = 0; c < 16; ++c) r[c] = t[c];
 }
 
+/// Transposes 16 rows of 16 F16 / BF16 values (h[j] = row j) into 16 f32 columns r[c],
+/// shuffling 16-bit values before widening (48 shuffles instead of the 64 of transpose16).
+template <ggml_type T>
+PRISM_AVX512 inline void transpose16_halves(const __m256i h[16], __m512 r[16]) {
+    __m512i z[8], a[8], b[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j)  // 128-bit lanes: row j elements 0-7, 8-15, row j+8 0-7, 8-15
+        z[j] = _mm512_inserti64x4(_mm512_castsi256_si512(h[j]), h[j + 8], 1);
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; ++p) {  // pairs of rows, 16-bit interleave
+        a[2 * p] = _mm512_unpacklo_epi16(z[2 * p], z[2 * p + 1]);
+        a[2 * p + 1] = _mm512_unpackhi_epi16(z[2 * p], z[2 * p + 1]);
+    }
+#pragma GCC unroll 2
+    for (int q = 0; q < 2; ++q)  // quads of rows, 32-bit interleave: element pairs
+#pragma GCC unroll 2
+        for (int e = 0; e < 2; ++e) {
+            b[4 * q + 2 * e] = _mm512_unpacklo_epi32(a[4 * q + e], a[4 * q + 2 + e]);
+            b[4 * q + 2 * e + 1] = _mm512_unpackhi_epi32(a[4 * q + e], a[4 * q + 2 + e]);
+        }
+    // b[4q + m]: rows 4q .. 4q + 3 of elements 2m, 2m + 1 (lanes 0, 2) and 8 + 2m, 9 + 2m.
+    const __m512i order = _mm512_setr_epi64(0, 1, 4, 5, 2, 3, 6, 7);
+#pragma GCC unroll 4
+    for (int m = 0; m < 4; ++m) {
+        // Rows 0-7 of one element per 128-bit lane, then lanes 0, 2 (element e) together.
+        const __m512i lo = _mm512_permutexvar_epi64(order, _mm512_unpacklo_epi64(b[m], b[4 + m]));
+        const __m512i hi = _mm512_permutexvar_epi64(order, _mm512_unpackhi_epi64(b[m], b[4 + m]));
+        r[2 * m] = widen16<T>(_mm512_castsi512_si256(lo));
+        r[2 * m + 8] = widen16<T>(_mm512_extracti64x4_epi64(lo, 1));
+        r[2 * m + 1] = widen16<T>(_mm512_castsi512_si256(hi));
+        r[2 * m + 9] = widen16<T>(_mm512_extracti64x4_epi64(hi, 1));
+    }
+}
+
+/// Widens and transposes 16 raw rows: afterwards r[c] holds element c of every row.
+template <ggml_type T>
+PRISM_AVX512 inline void widen_transpose(const raw16<T> raw[16], __m512 r[16]) {
+    if constexpr (T == ggml_type::f32) {
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; ++j) r[j] = raw[j];
+        transpose16(r);
+    } else {
+        transpose16_halves<T>(raw, r);
+    }
+}
+
 /// Rows w .. w + (rows - 1) · w_row (rows <= 16, the rest zero; AllRows: rows == 16),
 /// elements k .. k + 15 (lanes m), transposed: afterwards r[c] holds element k + c of each row.
 template <ggml_type T, bool Masked, bool AllRows = false>
 PRISM_AVX512 inline void load_tile(const uint8_t* w, size_t w_row, int64_t rows, int64_t k,
                                    __mmask16 m, __m512 r[16]) {
+    raw16<T> raw[16];
 #pragma GCC unroll 16
     for (int j = 0; j < 16; ++j)
-        r[j] = AllRows || j < rows ? load_w16<T, Masked>(w + j * w_row, k, m) : _mm512_setzero_ps();
-    transpose16(r);
+        raw[j] = AllRows || j < rows ? load_raw16<T, Masked>(w + j * w_row, k, m) : zero_raw16<T>();
+    widen_transpose<T>(raw, r);
 }
 
 #endif

@@ -49,6 +49,7 @@ PRISM_AVX512 void skewed_block(const uint8_t* w, size_t w_row, int64_t rows, int
     const int64_t n_tiles = (kc + 15) / 16, p0 = n_tiles - 1 + skew;
     const __mmask16 last = first_lanes(kc - 16 * (n_tiles - 1));
     __m512 acc[NT], r[16];
+    raw16<T> raw[16];
 #pragma GCC unroll 4
     for (int t = 0; t < NT; ++t) acc[t] = acc_io[t];
     // In the steady state row j reads at w + j · w_row + (k0 + 16 (i - j)) · es: four bases
@@ -60,22 +61,22 @@ PRISM_AVX512 void skewed_block(const uint8_t* w, size_t w_row, int64_t rows, int
 #pragma GCC unroll 4
             for (int q = 0; q < 4; ++q) {
                 const uint8_t* b = base + 4 * q * step;
-                r[4 * q] = load_w16<T, false>(b, 0, 0);
-                r[4 * q + 1] = load_w16<T, false>(b + step, 0, 0);
-                r[4 * q + 2] = load_w16<T, false>(b + 2 * step, 0, 0);
-                r[4 * q + 3] = load_w16<T, false>(b + step3, 0, 0);
+                raw[4 * q] = load_raw16<T, false>(b, 0, 0);
+                raw[4 * q + 1] = load_raw16<T, false>(b + step, 0, 0);
+                raw[4 * q + 2] = load_raw16<T, false>(b + 2 * step, 0, 0);
+                raw[4 * q + 3] = load_raw16<T, false>(b + step3, 0, 0);
             }
         } else {
 #pragma GCC unroll 16
             for (int j = 0; j < 16; ++j) {
                 const int64_t u = i - j;
-                r[j] = (AllRows || j < rows) && u >= 0 && u < n_tiles
-                           ? load_w16<T, true>(w + j * w_row, k0 + 16 * u,
-                                               u == n_tiles - 1 ? last : __mmask16{0xffff})
-                           : _mm512_setzero_ps();
+                raw[j] = (AllRows || j < rows) && u >= 0 && u < n_tiles
+                             ? load_raw16<T, true>(w + j * w_row, k0 + 16 * u,
+                                                   u == n_tiles - 1 ? last : __mmask16{0xffff})
+                             : zero_raw16<T>();
             }
         }
-        transpose16(r);
+        widen_transpose<T>(raw, r);
         const float* xi = xr + p0 - i;
 #pragma GCC unroll 16
         for (int c = 0; c < 16; ++c)
