@@ -1,11 +1,21 @@
 // Internal parts of the float-weight matmul (see prism/kernels/matmul_float.h): the kernels
-// one instruction-set level provides, and the drivers that block, pack and thread them.
+// one instruction-set level provides, and the drivers that pack and thread them.
+//
+// Arithmetic contract (what makes a token's result independent of its batch): output
+// y[t][o] is the sum of 4 partial chains, chain l accumulating W[o][i] · x[t][i] for
+// i ≡ l (mod 4) in increasing i with one FMA per step (portable: multiply, then add), summed
+// as (c0 + c2) + (c1 + c3). The matrix-vector kernel and the GEMM micro-kernel follow it
+// exactly; zero padding only adds +0 to a chain (a chain starting at +0 never holds −0), so it
+// changes no bit. Four chains (not one, not a full vector) are the compromise between the two:
+// the GEMM stays an outer product whose only per-step operand traffic besides W is a
+// broadcast of 4 x values, and the matrix-vector kernel only regroups 128-bit quads.
 //
 // GEMM terms: C = A · B with A = x [M = n_tokens, K = n_in], B = Wᵀ [K, N = n_out] and
-// C = y [M, N]. Packed layouts (float32, 64-byte aligned):
-//   x panel p (tokens p·mr ..): K steps of mr floats, x[p·mr + r][k] at [k·mr + r]
-//   W panel (outputs o0 .. o0 + nr) over k0 .. k0 + kc: kc steps of nr floats,
-//       W[o0 + j][k0 + k] at [k·nr + j]; rows past n_out are zero
+// C = y [M, N]. Packed panels (float32, 64-byte aligned, zero-padded) are a sequence of
+// steps, step s = elements 4s .. 4s + 3, n_steps = 4 · ceil(K / chunk):
+//   x panel (tokens t0 .. t0 + mr - 1):  [n_steps][mr][4], x[t0 + r][4s + l]
+//   W panel (outputs o0 .. o0 + nr - 1): [n_steps][nr][4], W[o0 + j][4s + l] as f32
+// so the micro-kernel reads each operand as one sequential stream, whatever the row stride.
 #pragma once
 
 #include <algorithm>
@@ -20,26 +30,25 @@
 namespace prism::kernels::detail {
 
 struct float_kernels {
-    int64_t mr;  ///< tokens per micro-tile (x panel width)
-    int64_t nr;  ///< outputs per micro-tile (W panel width)
-    int64_t kc;  ///< K block: an x micro-panel (mr · kc floats) stays in L1
-    int64_t nc;  ///< N block: a packed W block (nc · kc floats) stays in L2
+    int64_t chunk;  ///< elements the packers handle at once (a multiple of 4)
+    int64_t mr;     ///< tokens per micro-tile
+    int64_t nr;     ///< outputs per micro-tile
+    int64_t nc;     ///< outputs per packed W block (a multiple of nr)
 
     /// Matrix-vector kernel: y[t][o] for all t < n_tokens and o in [o0, o1), reading rows
-    /// o0 .. o1 of W (w_row bytes each) directly; y has row stride n_out.
+    /// o0 .. o1 of W (w_row bytes each) and x directly; y has row stride n_out.
     void (*gemv_rows)(ggml_type t, const uint8_t* w, size_t w_row, int64_t n_in, int64_t n_out,
                       const float* x, int64_t n_tokens, float* y, int64_t o0, int64_t o1);
-    /// Packs one W panel: rows w .. w + (n_rows - 1) · w_row (n_rows <= nr; the rest of the
-    /// panel is zero), elements k0 .. k0 + kc, converted to float32, into dst[kc · nr].
-    void (*pack_w)(ggml_type t, const uint8_t* w, size_t w_row, int64_t n_rows, int64_t k0,
-                   int64_t kc, float* dst);
-    /// Packs one x panel: tokens x .. x + (n_rows - 1) · n_in (n_rows <= mr; the rest of
-    /// the panel is zero), all n_in elements, into dst[n_in · mr].
+    /// Packs one W panel from rows w .. w + (n_rows - 1) · w_row (n_rows <= nr; the other
+    /// rows of the panel are zero) of n_in elements, converted to float32.
+    void (*pack_w)(ggml_type t, const uint8_t* w, size_t w_row, int64_t n_rows, int64_t n_in,
+                   float* dst);
+    /// Packs one x panel from tokens x .. x + (n_rows - 1) · n_in (n_rows <= mr).
     void (*pack_x)(const float* x, int64_t n_in, int64_t n_rows, float* dst);
-    /// Micro-kernel: C[r][j] (+)= Σ_k a[k·mr + r] · b[k·nr + j] for r < m, j < n (m <= mr,
-    /// n <= nr); C has row stride ldc; `accumulate` adds to C instead of overwriting it.
-    void (*micro)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t m,
-                  int64_t n, bool accumulate);
+    /// Micro-kernel: C[r][j] = y of token r, output j of the panels a (x) and b (W) over
+    /// n_steps steps, for r < m, j < n (m <= mr, n <= nr); C has row stride ldc.
+    void (*micro)(int64_t n_steps, const float* a, const float* b, float* c, int64_t ldc, int64_t m,
+                  int64_t n);
 };
 
 const float_kernels& float_kernels_portable();
@@ -49,7 +58,7 @@ const float_kernels& float_kernels_avx512();
 /// matmul through kern.gemv_rows, parallel over blocks of output rows.
 void gemv_float(const float_kernels& kern, ggml_type t, const uint8_t* w, int64_t n_in,
                 int64_t n_out, const float* x, int64_t n_tokens, float* y, thread_pool& pool);
-/// matmul through the packed, blocked GEMM; output panels are split over the pool.
+/// matmul through the packed GEMM; output panels are split over the pool.
 void gemm_float(const float_kernels& kern, ggml_type t, const uint8_t* w, int64_t n_in,
                 int64_t n_out, const float* x, int64_t n_tokens, float* y, thread_pool& pool);
 
@@ -65,42 +74,30 @@ template <class F> void with_float_type(ggml_type t, F&& f) {
     }
 }
 
-/// A level's float_kernels::gemv_rows, built from its row-group kernel:
-///   Group::prepare(x, n_in, n_tokens): x in the layout run reads (per call and thread),
-///       token t at + t · Group::token_stride(n_in);
-///   Group::run<T, NT>(w, w_row, rows, n_in, xt, x_stride, y, ldy): y[t · ldy + j] for
-///       j < rows <= Group::size, t < NT <= 4, from rows w + j · w_row and the prepared
-///       tokens xt + t · x_stride.
-/// Output rows go in groups of Group::size, tokens four at a time.
-template <class Group>
-void gemv_rows_by_groups(ggml_type type, const uint8_t* w, size_t w_row, int64_t n_in,
+/// Calls f.template operator()<N>(args...) with N the compile-time twin of n in [1, Max].
+template <int Max, class F> void with_count(int64_t n, F&& f) {
+    if constexpr (Max > 1)
+        if (n < Max) return with_count<Max - 1>(n, f);
+    f.template operator()<Max>();
+}
+
+/// A level's float_kernels::gemv_rows from its block kernel
+///   Block::run<T, R, NT>(w, w_row, n_in, x, y, ldy): y[t · ldy + j] for j < R rows
+///   (R <= Block::rows), t < NT tokens (NT <= 4), rows w + j · w_row, tokens x + t · n_in.
+/// Rows go Block::rows at a time (then the rest), tokens four at a time (then the rest).
+template <class Block>
+void gemv_rows_by_blocks(ggml_type type, const uint8_t* w, size_t w_row, int64_t n_in,
                          int64_t n_out, const float* x, int64_t n_tokens, float* y, int64_t o0,
                          int64_t o1) {
-    const float* xp = Group::prepare(x, n_in, n_tokens);
-    const int64_t x_stride = Group::token_stride(n_in);
     with_float_type(type, [&]<ggml_type T>() {
-        for (int64_t o = o0; o < o1; o += Group::size) {
-            const int64_t rows = std::min<int64_t>(Group::size, o1 - o);
-            auto run = [&]<int NT>(int64_t t) {
-                Group::template run<T, NT>(w + o * w_row, w_row, rows, n_in, xp + t * x_stride,
-                                           x_stride, y + t * n_out + o, n_out);
-            };
-            int64_t t = 0;
-            for (; t + 4 <= n_tokens; t += 4) run.template operator()<4>(t);
-            switch (n_tokens - t) {
-            case 3:
-                run.template operator()<3>(t);
-                break;
-            case 2:
-                run.template operator()<2>(t);
-                break;
-            case 1:
-                run.template operator()<1>(t);
-                break;
-            default:
-                break;
-            }
-        }
+        for (int64_t o = o0; o < o1; o += Block::rows)
+            with_count<Block::rows>(std::min<int64_t>(Block::rows, o1 - o), [&]<int R>() {
+                for (int64_t t = 0; t < n_tokens; t += 4)
+                    with_count<4>(std::min<int64_t>(4, n_tokens - t), [&]<int NT>() {
+                        Block::template run<T, R, NT>(w + o * w_row, w_row, n_in, x + t * n_in,
+                                                      y + t * n_out + o, n_out);
+                    });
+            });
     });
 }
 

@@ -1,10 +1,12 @@
-// AVX2 kernels of the float-weight matmul (see gemm_float.h), for CPUs with AVX2 + FMA +
-// F16C but not AVX-512 (chosen at run time). Same structure as gemm_float_avx512.cpp at
-// half the width: F16 widens with vcvtph2ps, BF16 by a 16-bit shift; tails go through a
-// small zero-padded buffer, so no element is read or written past its row.
+// AVX2 kernels of the float-weight matmul (see gemm_float.h for the shared arithmetic), for
+// CPUs with AVX2 + FMA + F16C but not AVX-512 (chosen at run time). A ymm register holds the
+// 4 chains of 2 outputs. F16 widens with vcvtph2ps, BF16 by a 16-bit shift; tails go through
+// a small zero-padded buffer, so nothing past a row is read. Same FMAs in the same order as
+// the AVX-512 kernels, so the two levels agree bit for bit.
 //
-// Micro-kernel: 6 tokens × 16 outputs = 12 ymm accumulators plus two W vectors and one
-// broadcast, fitting AVX2's 16 registers (the Haswell-era BLIS / OpenBLAS shape).
+// Micro-kernel: 6 tokens × 4 outputs = 12 ymm accumulators, two W vectors and one broadcast
+// of 4 x values (15 of AVX2's 16 registers). Matrix-vector: 4 rows × up to 4 tokens per pass,
+// rows regrouped in pairs by one 128-bit permute each.
 #include <algorithm>
 
 #include "gemm_float.h"
@@ -16,11 +18,17 @@ namespace prism::kernels::detail {
 
 namespace {
 
-constexpr int64_t mr = 6, nr = 16, kc_block = 2048;
+constexpr int64_t chunk = 8, mr = 6, nr = 4;
 
-/// 8 weights of a row from element i, widened to f32.
-template <ggml_type T> PRISM_AVX2 inline __m256 load_w8(const uint8_t* row, int64_t i) {
-    if constexpr (T == ggml_type::f32) {
+/// 8 weights of a row from element i, widened to f32; Tail: only the n < 8 from i (zero
+/// padded), read one at a time.
+template <ggml_type T, bool Tail>
+PRISM_AVX2 inline __m256 load_w8(const uint8_t* row, int64_t i, int64_t n) {
+    if constexpr (Tail) {
+        alignas(32) float buf[8] = {};
+        for (int64_t j = 0; j < n; ++j) buf[j] = weight_at<T>(row, i + j);
+        return _mm256_load_ps(buf);
+    } else if constexpr (T == ggml_type::f32) {
         return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + i);
     } else {
         const __m128i h = _mm_loadu_si128(
@@ -30,209 +38,144 @@ template <ggml_type T> PRISM_AVX2 inline __m256 load_w8(const uint8_t* row, int6
     }
 }
 
-/// Like load_w8 for the n < 8 elements from i, zero-padded (reads only those n).
-template <ggml_type T>
-PRISM_AVX2 inline __m256 load_w8_tail(const uint8_t* row, int64_t i, int64_t n) {
-    alignas(32) float buf[8] = {};
-    for (int64_t j = 0; j < n; ++j) buf[j] = weight_at<T>(row, i + j);
-    return _mm256_load_ps(buf);
+/// Rows w + j · w_row (j < n_rows <= P, the rest zero), elements i .. i + 7 (n of them), in
+/// the chain layout: z[2g + s] holds quad s of rows 2g, 2g + 1.
+template <ggml_type T, int P, bool Tail>
+PRISM_AVX2 inline void load_pairs(const uint8_t* w, size_t w_row, int64_t n_rows, int64_t i,
+                                  int64_t n, __m256 z[P]) {
+#pragma GCC unroll 6
+    for (int j = 0; j < P; ++j)
+        z[j] = j < n_rows ? load_w8<T, Tail>(w + j * w_row, i, n) : _mm256_setzero_ps();
+#pragma GCC unroll 3
+    for (int g = 0; g < P / 2; ++g) {
+        const __m256 r0 = z[2 * g], r1 = z[2 * g + 1];
+        z[2 * g] = _mm256_permute2f128_ps(r0, r1, 0x20);
+        z[2 * g + 1] = _mm256_permute2f128_ps(r0, r1, 0x31);
+    }
 }
 
-// --- 8 × 8 tiles of W, transposed in registers -----------------------------------------
+/// Sums the chains of 2 outputs, (c0 + c2) + (c1 + c3), into out[0], out[1].
+PRISM_AVX2 inline void reduce_chains(__m256 v, float* out, int64_t n) {
+    const __m256 s = _mm256_add_ps(v, _mm256_permute_ps(v, 0x4e));
+    const __m256 r = _mm256_add_ps(s, _mm256_permute_ps(s, 0xb1));
+    out[0] = _mm256_cvtss_f32(r);
+    if (n > 1) out[1] = _mm_cvtss_f32(_mm256_extractf128_ps(r, 1));
+}
 
-/// Transposes the 8 × 8 matrix whose rows are r[0..7]: afterwards r[c] is column c.
-PRISM_AVX2 inline void transpose8(__m256 r[8]) {
-    __m256 t[8], s[8];
+// --- matrix-vector ---------------------------------------------------------------------
+
+/// acc[g][t] += the chain steps of elements i .. i + 7 (n of them) for rows 2g, 2g + 1 (of
+/// R) and tokens t < NT.
+template <ggml_type T, int R, int NT, bool Tail>
+PRISM_AVX2 inline void gemv_chunk(const uint8_t* w, size_t w_row, int64_t n_in, const float* x,
+                                  int64_t i, int64_t n, __m256 (&acc)[(R + 1) / 2][NT]) {
+    constexpr int G = (R + 1) / 2;
+    __m256 z[2 * G];
+    load_pairs<T, 2 * G, Tail>(w, w_row, R, i, n, z);
 #pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) {
-        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-#pragma GCC unroll 2
-    for (int i = 0; i < 2; ++i) {
-        s[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-        s[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
-        s[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-        s[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
-    }
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) {
-        r[j] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x20);
-        r[4 + j] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x31);
-    }
-}
-
-/// Rows w .. w + (rows - 1) · w_row (rows <= 8, the rest zero), elements k .. k + kk - 1
-/// (kk <= 8, the rest zero), transposed: afterwards r[c] holds element k + c of each row.
-template <ggml_type T>
-PRISM_AVX2 inline void load_tile(const uint8_t* w, size_t w_row, int64_t rows, int64_t k,
-                                 int64_t kk, __m256 r[8]) {
-#pragma GCC unroll 8
-    for (int j = 0; j < 8; ++j)
-        r[j] = j >= rows ? _mm256_setzero_ps()
-               : kk == 8 ? load_w8<T>(w + j * w_row, k)
-                         : load_w8_tail<T>(w + j * w_row, k, kk);
-    transpose8(r);
-}
-
-// --- matrix-vector: 8 rows × NT tokens per pass, in the micro-kernel's order ------------
-
-/// y[t][j] = Σ_i W[j][i] · x[t][i] for j < rows (<= 8), t < NT, with the micro-kernel's
-/// arithmetic (see gemm_float_avx512.cpp's gemv_group).
-template <ggml_type T, int NT>
-PRISM_AVX2 void gemv_group(const uint8_t* w, size_t w_row, int64_t rows, int64_t n_in,
-                           const float* x, int64_t x_stride, float* y, int64_t ldy) {
-    __m256 total[NT], r[8];
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t) total[t] = _mm256_setzero_ps();
-    for (int64_t k0 = 0; k0 < n_in; k0 += kc_block) {
-        const int64_t kc = std::min(kc_block, n_in - k0);
-        __m256 acc[NT];
-#pragma GCC unroll 8
-        for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-        int64_t k = 0;
-        for (; k + 8 <= kc; k += 8) {
-            load_tile<T>(w, w_row, rows, k0 + k, 8, r);
-            const float* xk = x + k0 + k;
-#pragma GCC unroll 8
-            for (int c = 0; c < 8; ++c)
-#pragma GCC unroll 8
-                for (int t = 0; t < NT; ++t)
-                    acc[t] =
-                        _mm256_fmadd_ps(_mm256_broadcast_ss(xk + t * x_stride + c), r[c], acc[t]);
-        }
-        if (k < kc) {
-            load_tile<T>(w, w_row, rows, k0 + k, kc - k, r);
-            const float* xk = x + k0 + k;
-            for (int64_t c = 0; c < kc - k; ++c)
-#pragma GCC unroll 8
-                for (int t = 0; t < NT; ++t)
-                    acc[t] =
-                        _mm256_fmadd_ps(_mm256_broadcast_ss(xk + t * x_stride + c), r[c], acc[t]);
-        }
-#pragma GCC unroll 8
-        for (int t = 0; t < NT; ++t) total[t] = k0 == 0 ? acc[t] : _mm256_add_ps(acc[t], total[t]);
-    }
-    alignas(32) float out[8];
-#pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) {
-        if (rows == 8) {
-            _mm256_storeu_ps(y + t * ldy, total[t]);
-        } else {
-            _mm256_store_ps(out, total[t]);
-            std::copy(out, out + rows, y + t * ldy);
+        const __m256 xv =
+            load_w8<ggml_type::f32, Tail>(reinterpret_cast<const uint8_t*>(x + t * n_in), i, n);
+        const __m256 xq0 = _mm256_permute2f128_ps(xv, xv, 0x00);
+        const __m256 xq1 = _mm256_permute2f128_ps(xv, xv, 0x11);
+#pragma GCC unroll 2
+        for (int g = 0; g < G; ++g) {
+            acc[g][t] = _mm256_fmadd_ps(xq0, z[2 * g], acc[g][t]);
+            acc[g][t] = _mm256_fmadd_ps(xq1, z[2 * g + 1], acc[g][t]);
         }
     }
 }
 
-struct gemv_group_kernel {
-    static constexpr int64_t size = 8;
-    static const float* prepare(const float* x, int64_t, int64_t) { return x; }
-    static int64_t token_stride(int64_t n_in) { return n_in; }
-    template <ggml_type T, int NT>
-    static void run(const uint8_t* w, size_t w_row, int64_t rows, int64_t n_in, const float* x,
-                    int64_t x_stride, float* y, int64_t ldy) {
-        gemv_group<T, NT>(w, w_row, rows, n_in, x, x_stride, y, ldy);
+struct gemv_block {
+    static constexpr int rows = 4;
+
+    template <ggml_type T, int R, int NT>
+    PRISM_AVX2 static void run(const uint8_t* w, size_t w_row, int64_t n_in, const float* x,
+                               float* y, int64_t ldy) {
+        constexpr int G = (R + 1) / 2;
+        __m256 acc[G][NT];
+#pragma GCC unroll 2
+        for (int g = 0; g < G; ++g)
+#pragma GCC unroll 4
+            for (int t = 0; t < NT; ++t) acc[g][t] = _mm256_setzero_ps();
+        int64_t i = 0;
+        for (; i + chunk <= n_in; i += chunk)
+            gemv_chunk<T, R, NT, false>(w, w_row, n_in, x, i, chunk, acc);
+        if (i < n_in) gemv_chunk<T, R, NT, true>(w, w_row, n_in, x, i, n_in - i, acc);
+#pragma GCC unroll 2
+        for (int g = 0; g < G; ++g)
+#pragma GCC unroll 4
+            for (int t = 0; t < NT; ++t)
+                reduce_chains(acc[g][t], y + t * ldy + 2 * g, std::min(2, R - 2 * g));
     }
 };
 
-// --- packing ---------------------------------------------------------------------------
+// --- packing -----------------------------------------------------------------------------
 
-template <ggml_type T>
-PRISM_AVX2 void pack_w_t(const uint8_t* w, size_t w_row, int64_t n_rows, int64_t k0, int64_t kc,
-                         float* dst) {
-    for (int64_t h = 0; h < nr / 8; ++h) {
-        const int64_t rows = std::clamp<int64_t>(n_rows - 8 * h, 0, 8);
-        const uint8_t* wh = w + 8 * h * w_row;
-        for (int64_t k = 0; k < kc; k += 8) {
-            const int64_t kk = std::min<int64_t>(8, kc - k);
-            __m256 r[8];
-            load_tile<T>(wh, w_row, rows, k0 + k, kk, r);
-            float* d = dst + k * nr + 8 * h;
-            if (kk == 8) {
-#pragma GCC unroll 8
-                for (int c = 0; c < 8; ++c) _mm256_store_ps(d + c * nr, r[c]);
-            } else {
-                alignas(32) float cols[8][8];
-#pragma GCC unroll 8
-                for (int c = 0; c < 8; ++c) _mm256_store_ps(cols[c], r[c]);
-                for (int64_t c = 0; c < kk; ++c)
-                    _mm256_store_ps(d + c * nr, _mm256_load_ps(cols[c]));
-            }
-        }
+/// Rows w + j · w_row (j < n_rows, the rest zero) into the panel layout [n_steps][P][4].
+template <ggml_type T, int P>
+PRISM_AVX2 void pack_rows(const uint8_t* w, size_t w_row, int64_t n_rows, int64_t n_in,
+                          float* dst) {
+    for (int64_t i = 0; i < n_in; i += chunk, dst += chunk * P) {
+        __m256 z[P];
+        if (n_in - i < chunk)
+            load_pairs<T, P, true>(w, w_row, n_rows, i, n_in - i, z);
+        else
+            load_pairs<T, P, false>(w, w_row, n_rows, i, chunk, z);
+#pragma GCC unroll 2
+        for (int s = 0; s < 2; ++s)
+#pragma GCC unroll 3
+            for (int g = 0; g < P / 2; ++g)
+                _mm256_store_ps(dst + (s * P + 2 * g) * 4, z[2 * g + s]);
     }
 }
 
-void pack_w(ggml_type t, const uint8_t* w, size_t w_row, int64_t n_rows, int64_t k0, int64_t kc,
-            float* dst) {
-    with_float_type(t, [&]<ggml_type T>() { pack_w_t<T>(w, w_row, n_rows, k0, kc, dst); });
+void pack_w(ggml_type t, const uint8_t* w, size_t w_row, int64_t n_rows, int64_t n_in, float* dst) {
+    with_float_type(t, [&]<ggml_type T>() { pack_rows<T, nr>(w, w_row, n_rows, n_in, dst); });
 }
 
-PRISM_AVX2 void pack_x(const float* x, int64_t n_in, int64_t n_rows, float* dst) {
-    const auto* xb = reinterpret_cast<const uint8_t*>(x);
-    const size_t x_row = static_cast<size_t>(n_in) * sizeof(float);
-    const __m256i first_mr = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-    static_assert(mr == 6);
-    for (int64_t k = 0; k < n_in; k += 8) {
-        const int64_t kk = std::min<int64_t>(8, n_in - k);
-        __m256 r[8];
-        load_tile<ggml_type::f32>(xb, x_row, n_rows, k, kk, r);
-        for (int64_t c = 0; c < kk; ++c) _mm256_maskstore_ps(dst + (k + c) * mr, first_mr, r[c]);
-    }
+void pack_x(const float* x, int64_t n_in, int64_t n_rows, float* dst) {
+    pack_rows<ggml_type::f32, mr>(reinterpret_cast<const uint8_t*>(x), n_in * sizeof(float), n_rows,
+                                  n_in, dst);
 }
 
 // --- micro-kernel ------------------------------------------------------------------------
 
 template <int M>
-PRISM_AVX2 void micro_t(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                        int64_t n, bool accumulate) {
-    __m256 c0[M], c1[M];
-#pragma GCC unroll 8
-    for (int r = 0; r < M; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
-    for (int64_t k = 0; k < kc; ++k, a += mr, b += nr) {
+PRISM_AVX2 void micro_t(int64_t n_steps, const float* a, const float* b, float* c, int64_t ldc,
+                        int64_t n) {
+    __m256 acc[M][2];
+#pragma GCC unroll 6
+    for (int t = 0; t < M; ++t) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    for (int64_t s = 0; s < n_steps; ++s, a += 4 * mr, b += 4 * nr) {
         const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-#pragma GCC unroll 8
-        for (int r = 0; r < M; ++r) {
-            const __m256 ar = _mm256_broadcast_ss(a + r);
-            c0[r] = _mm256_fmadd_ps(ar, b0, c0[r]);
-            c1[r] = _mm256_fmadd_ps(ar, b1, c1[r]);
+#pragma GCC unroll 6
+        for (int t = 0; t < M; ++t) {
+            const __m256 xq = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(a + 4 * t));
+            acc[t][0] = _mm256_fmadd_ps(xq, b0, acc[t][0]);
+            acc[t][1] = _mm256_fmadd_ps(xq, b1, acc[t][1]);
         }
     }
-#pragma GCC unroll 8
-    for (int r = 0; r < M; ++r) {
-        float* cr = c + r * ldc;
-        if (n == nr) {
-            if (accumulate) {
-                c0[r] = _mm256_add_ps(c0[r], _mm256_loadu_ps(cr));
-                c1[r] = _mm256_add_ps(c1[r], _mm256_loadu_ps(cr + 8));
-            }
-            _mm256_storeu_ps(cr, c0[r]);
-            _mm256_storeu_ps(cr + 8, c1[r]);
-        } else {
-            alignas(32) float row[nr];
-            _mm256_store_ps(row, c0[r]);
-            _mm256_store_ps(row + 8, c1[r]);
-            for (int64_t j = 0; j < n; ++j) cr[j] = (accumulate ? cr[j] : 0.0f) + row[j];
-        }
+#pragma GCC unroll 6
+    for (int t = 0; t < M; ++t) {
+        reduce_chains(acc[t][0], c + t * ldc, std::min<int64_t>(n, 2));
+        if (n > 2) reduce_chains(acc[t][1], c + t * ldc + 2, n - 2);
     }
 }
 
-void micro(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t m, int64_t n,
-           bool accumulate) {
-    using fn = void (*)(int64_t, const float*, const float*, float*, int64_t, int64_t, bool);
-    static constexpr fn by_rows[mr] = {micro_t<1>, micro_t<2>, micro_t<3>,
-                                       micro_t<4>, micro_t<5>, micro_t<6>};
-    by_rows[m - 1](kc, a, b, c, ldc, n, accumulate);
+void micro(int64_t n_steps, const float* a, const float* b, float* c, int64_t ldc, int64_t m,
+           int64_t n) {
+    with_count<mr>(m, [&]<int M>() { micro_t<M>(n_steps, a, b, c, ldc, n); });
 }
 
 }  // namespace
 
 const float_kernels& float_kernels_avx2() {
-    static const float_kernels k{.mr = mr,
+    static const float_kernels k{.chunk = chunk,
+                                 .mr = mr,
                                  .nr = nr,
-                                 .kc = kc_block,
                                  .nc = 256,
-                                 .gemv_rows = gemv_rows_by_groups<gemv_group_kernel>,
+                                 .gemv_rows = gemv_rows_by_blocks<gemv_block>,
                                  .pack_w = pack_w,
                                  .pack_x = pack_x,
                                  .micro = micro};

@@ -1,10 +1,11 @@
 // Float-weight matmul (matmul_float.h) at every instruction-set level this CPU has, for F32,
 // F16 and BF16 weights, against matmul_ref (double accumulation of the same widened
 // weights). Shapes are chosen to hit every edge: token counts on both sides of the GEMM
-// threshold and not multiples of any micro-tile (1, 2, 5, 6, 7, 13, 33, 130), n_out and n_in
-// that are not multiples of the tiles or vector widths (down to 1), n_in past one K block
-// (256 portable, 2048 SIMD) and n_out past one N block (128 / 256), so packing tails, masked
-// stores and block accumulation all run.
+// threshold (8) and not multiples of any micro-tile (1, 2, 5, 6, 7, 8, 9, 13, 33, 130), n_out and
+// n_in that are not multiples of the tiles or vector widths (down to 1, past 2048), and n_out past
+// one packed W block (64 / 128 / 256), so packing tails and masked loads and stores all run.
+// Further cases check the kernels' arithmetic contract (gemm_float.h): a token gets the same bits
+// in any batch and on any thread split, and AVX2 and AVX-512 agree bit for bit.
 //
 // Tolerance: both sides use the same f32 weights (F16/BF16 widen exactly) and f32 inputs, so
 // the only difference is float32 rounding of the products and sums. For any summation order
@@ -95,10 +96,11 @@ TEST_P(matmul_float_types, matches_reference_at_every_level_and_odd_shape) {
     const ggml_type t = GetParam();
     thread_pool pool(2);
     const std::vector<shape> shapes = {
-        {1, 1, 1},       {1, 3, 5},     {1, 100, 47},  {1, 600, 70},   {2, 17, 33},
-        {2, 300, 45},    {5, 64, 9},    {6, 1, 3},     {6, 31, 17},    {7, 100, 47},
-        {7, 257, 300},   {13, 40, 33},  {33, 17, 65},  {33, 600, 70},  {130, 100, 47},
-        {130, 300, 300}, {1, 2100, 40}, {7, 2100, 40}, {33, 2100, 40},
+        {1, 1, 1},      {1, 3, 5},      {1, 100, 47},    {1, 600, 70},  {2, 17, 33},
+        {2, 300, 45},   {5, 64, 9},     {6, 1, 3},       {6, 31, 17},   {7, 100, 47},
+        {7, 257, 300},  {13, 40, 33},   {8, 100, 47},    {9, 257, 33},  {33, 17, 65},
+        {33, 600, 70},  {130, 100, 47}, {130, 300, 300}, {1, 2100, 40}, {7, 2100, 40},
+        {33, 2100, 40},
     };
     for (auto isa : isas_here())
         for (const auto& s : shapes) {
@@ -127,6 +129,11 @@ TEST(matmul_float, levels_agree_with_matmul_and_with_one_thread) {
                     s.n_tokens, c.data(), one);
     EXPECT_EQ(a, b);
     EXPECT_EQ(b, c);  // threads split outputs, never a sum: results are bit-identical
+    if (float_isa_best() == float_isa::avx512) {  // the same FMAs in the same order
+        matmul_float_at(float_isa::avx2, ggml_type::f16, w.data(), s.n_in, s.n_out, x.data(),
+                        s.n_tokens, c.data(), two);
+        EXPECT_EQ(b, c);
+    }
 }
 
 TEST(matmul_float, rejects_other_types_and_unavailable_levels) {
@@ -152,7 +159,7 @@ TEST(matmul_float, a_token_gets_the_same_bits_in_any_batch) {
         for (auto isa : isas_here()) {
             std::vector<float> all(static_cast<size_t>(n_tokens * n_out));
             matmul_float_at(isa, t, w.data(), n_in, n_out, x.data(), n_tokens, all.data(), pool);
-            for (int64_t n : {1, 2, 3, 4, 5, 7}) {
+            for (int64_t n : {1, 2, 3, 4, 5, 7, 8, 9, 13}) {
                 std::vector<float> part(static_cast<size_t>(n * n_out));
                 matmul_float_at(isa, t, w.data(), n_in, n_out, x.data() + 9 * n_in, n, part.data(),
                                 pool);
