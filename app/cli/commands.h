@@ -21,6 +21,7 @@ command_fn add_info(CLI::App& app);
 command_fn add_attention(CLI::App& app);
 command_fn add_quantize(CLI::App& app);
 command_fn add_synth(CLI::App& app);
+command_fn add_bench(CLI::App& app);
 
 /// Prints "prism: error: <message>" on stderr and returns exit status 1.
 int report(const prism::error& e);

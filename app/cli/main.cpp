@@ -58,9 +58,8 @@ int finish(int status) {
 }  // namespace prism::cli
 
 int main(int argc, char** argv) {
-    CLI::App app{
-        "prism — Prism Studio's headless engine (generate, tokenize, inspect, quantize and "
-        "synthesize models)"};
+    CLI::App app{"prism — Prism Studio's headless engine (generate, tokenize, inspect, quantize, "
+                 "synthesize and benchmark models)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("prism ") + PRISM_VERSION);
     app.failure_message([](const CLI::App*, const CLI::Error& e) {
@@ -80,13 +79,17 @@ int main(int argc, char** argv) {
         prism::cli::add_quantize);
     add("synth", "write a random-weight Llama GGUF of a named or JSON shape",
         prism::cli::add_synth);
+    add("bench", "measure prompt and generation speed against this machine's roofline and peak",
+        prism::cli::add_bench);
+
     const bool known =
         argc > 1 && std::any_of(commands.begin(), commands.end(),
                                 [&](const auto& c) { return c.first->get_name() == argv[1]; });
     if (argc > 1 && argv[1][0] != '-' && !known)
         return prism::cli::report(
             "unknown command '" + std::string(argv[1]) +
-            "' (commands: generate, tokenize, info, attention, quantize, synth; see --help)");
+            "' (commands: generate, tokenize, info, attention, quantize, synth, bench; "
+            "see --help)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
