@@ -5,10 +5,10 @@
 // (tensor_allows_quantization: at least 2-D, named *weight, not a norm), the type rules of
 // llama_tensor_get_type for Q4_0/Q8_0/Q4_K/Q5_K/Q6_K/F16/BF16 and the _M mixes, the
 // use_more_bits layer pattern, general.file_type / general.quantization_version. Rows are
-// converted in parallel through the reference kernels (dequantize_row_ref, then
-// quantize_row_ref); every converted row is decoded again and checked finite, so a value
-// outside a type's range (an f16 scale overflowing) falls back to a wider type instead of
-// writing infinities.
+// converted in parallel (dequantize_row_ref, then quantize_row: the reference quantizers'
+// bytes, through their fast twins where the CPU has them); every converted row is decoded
+// again and checked finite, so a value outside a type's range (an f16 scale overflowing)
+// falls back to a wider type instead of writing infinities.
 #include "prism/quantize.h"
 
 #include <algorithm>
@@ -125,7 +125,7 @@ convert_outcome convert_rows(ggml_type type_in, const uint8_t* in, ggml_type typ
                 return;
             }
             uint8_t* dst = out + static_cast<size_t>(r) * row_out;
-            kernels::quantize_row_ref(type_out, x.data(), dst, ne0);
+            kernels::quantize_row(type_out, x.data(), dst, ne0);
             kernels::dequantize_row_ref(type_out, dst, back.data(), ne0);
             if (!std::all_of(back.begin(), back.end(), [](float v) { return std::isfinite(v); }))
                 overflow = true;

@@ -5,7 +5,7 @@
 // Design: rows are the unit of work and of randomness. Each row has its own generator
 // seeded from (seed, tensor, row), so rows are filled in parallel on a thread pool and the
 // bytes do not depend on the thread count; each row is converted as soon as it is drawn
-// (quantize_row_ref, the converter `prism quantize` uses), so no F32 copy of a quantized
+// (kernels::quantize_row, the converter `prism quantize` uses), so no F32 copy of a quantized
 // tensor exists. Written files are produced tensor by tensor inside gguf::writer::write.
 #include <cstdlib>
 
@@ -98,8 +98,8 @@ void fill(const planned_tensor& t, std::span<uint8_t> dst, uint64_t seed,
         for (int64_t row = r0; row < r1; ++row) {
             if (!t.ones)
                 detail::normal_rng(row_seed(seed, t.index, row)).fill(x.data(), ne0, weight_std);
-            kernels::quantize_row_ref(r.type, x.data(),
-                                      dst.data() + static_cast<size_t>(row) * row_bytes, ne0);
+            kernels::quantize_row(r.type, x.data(),
+                                  dst.data() + static_cast<size_t>(row) * row_bytes, ne0);
         }
     });
 }
