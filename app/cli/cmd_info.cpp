@@ -51,12 +51,9 @@ command_fn add_info(CLI::App& app) {
         }
         std::printf("\n%-32s %-6s %-22s %12s\n", "tensor", "dtype", "shape", "bytes");
         for (const auto& [name, t] : src.tensors) {
-            std::string shape = "[";
-            for (uint32_t i = 0; i < std::max<uint32_t>(t.n_dims, 1); ++i)
-                shape += (i ? ", " : "") + std::to_string(t.ne[i]);
-            shape += "]";
             std::printf("%-32s %-6s %-22s %12zu\n", printable(name, 200).c_str(),
-                        std::string(kernels::type_name(t.type)).c_str(), shape.c_str(), t.nbytes);
+                        std::string(kernels::type_name(t.type)).c_str(),
+                        shape_text(t.n_dims, t.ne).c_str(), t.nbytes);
         }
         return 0;
     };

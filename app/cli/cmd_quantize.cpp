@@ -17,17 +17,6 @@ struct quantize_options {
     int threads = 0;
 };
 
-std::string shape_of(const quantize_tensor_report& t) {
-    std::string s = "[";
-    for (uint32_t i = 0; i < std::max<uint32_t>(t.n_dims, 1); ++i)
-        s += (i ? ", " : "") + std::to_string(t.ne[i]);
-    return s + "]";
-}
-
-double mib(size_t bytes) {
-    return static_cast<double>(bytes) / (1024.0 * 1024.0);
-}
-
 }  // namespace
 
 command_fn add_quantize(CLI::App& app) {
@@ -40,10 +29,7 @@ command_fn add_quantize(CLI::App& app) {
     app.add_flag("--quiet,-q", o->quiet, "print only the summary");
 
     return [o]() -> int {
-        const auto ftype = quantize_ftype_from_name(o->type);
-        if (!ftype)
-            return report("unknown --type '" + o->type + "' (use one of " + quantize_ftype_names() +
-                          ")");
+        const quantize_ftype ftype = ftype_from_option(o->type);
         if (o->input.empty() || o->output.empty()) return report("input and output must be named");
         const bool quiet = o->quiet;
         auto on_tensor = [quiet](const quantize_tensor_report& t, int64_t done, int64_t total) {
@@ -56,13 +42,13 @@ command_fn add_quantize(CLI::App& app) {
                                                ": " + printable(t.fallback, 200) + ")";
             std::fprintf(stderr, "[%4lld/%4lld] %-32s %-14s %-5s -> %-5s %11zu -> %11zu bytes%s\n",
                          static_cast<long long>(done), static_cast<long long>(total),
-                         printable(t.name, 64).c_str(), shape_of(t).c_str(), in.c_str(),
-                         out.c_str(), t.bytes_in, t.bytes_out, note.c_str());
+                         printable(t.name, 64).c_str(), shape_text(t.n_dims, t.ne).c_str(),
+                         in.c_str(), out.c_str(), t.bytes_in, t.bytes_out, note.c_str());
             return true;
         };
         auto stats =
             model_quantize(o->input, o->output,
-                           {.ftype = *ftype, .pure = o->pure, .n_threads = o->threads}, on_tensor);
+                           {.ftype = ftype, .pure = o->pure, .n_threads = o->threads}, on_tensor);
         if (!stats) return report(stats.error());
         const double ratio = stats->bytes_in ? static_cast<double>(stats->bytes_out) /
                                                    static_cast<double>(stats->bytes_in)
@@ -71,7 +57,7 @@ command_fn add_quantize(CLI::App& app) {
                      "prism: wrote %s (%s): %zu tensors, %lld converted, %lld fallbacks; "
                      "%.2f MiB -> %.2f MiB of weights (%.1f%%)\n",
                      printable(o->output, 200).c_str(),
-                     std::string(quantize_ftype_name(*ftype)).c_str(), stats->tensors.size(),
+                     std::string(quantize_ftype_name(ftype)).c_str(), stats->tensors.size(),
                      static_cast<long long>(stats->n_converted),
                      static_cast<long long>(stats->n_fallbacks), mib(stats->bytes_in),
                      mib(stats->bytes_out), 100.0 * ratio);

@@ -24,6 +24,25 @@ std::string model_path_or_default(const CLI::Option* opt, const std::string& val
     return opt->count() > 0 ? value : default_model_path();
 }
 
+quantize_ftype ftype_from_option(const std::string& name) {
+    const auto ftype = quantize_ftype_from_name(name);
+    if (!ftype)
+        throw std::invalid_argument("unknown --type '" + printable(name, 64) + "' (use one of " +
+                                    quantize_ftype_names() + ")");
+    return *ftype;
+}
+
+std::string shape_text(uint32_t n_dims, const std::array<int64_t, 4>& ne) {
+    std::string s = "[";
+    for (uint32_t i = 0; i < std::max<uint32_t>(n_dims, 1) && i < ne.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(ne[i]);
+    return s + "]";
+}
+
+double mib(size_t bytes) {
+    return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
+
 namespace {
 
 // Output that could not be written (a full disk, a closed pipe) is an error, not a success.
@@ -39,8 +58,8 @@ int finish(int status) {
 }  // namespace prism::cli
 
 int main(int argc, char** argv) {
-    CLI::App app{
-        "prism — Prism Studio's headless engine (generate, tokenize, inspect and quantize models)"};
+    CLI::App app{"prism — Prism Studio's headless engine (generate, tokenize, inspect, quantize, "
+                 "synthesize and benchmark models)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("prism ") + PRISM_VERSION);
     app.failure_message([](const CLI::App*, const CLI::Error& e) {
@@ -58,13 +77,19 @@ int main(int argc, char** argv) {
         prism::cli::add_attention);
     add("quantize", "rewrite a GGUF model with quantized weights (Q8_0, Q4_K_M, ...)",
         prism::cli::add_quantize);
+    add("synth", "write a random-weight Llama GGUF of a named or JSON shape",
+        prism::cli::add_synth);
+    add("bench", "measure prompt and generation speed against this machine's roofline and peak",
+        prism::cli::add_bench);
+
     const bool known =
         argc > 1 && std::any_of(commands.begin(), commands.end(),
                                 [&](const auto& c) { return c.first->get_name() == argv[1]; });
     if (argc > 1 && argv[1][0] != '-' && !known)
         return prism::cli::report(
             "unknown command '" + std::string(argv[1]) +
-            "' (commands: generate, tokenize, info, attention, quantize; see --help)");
+            "' (commands: generate, tokenize, info, attention, quantize, synth, bench; "
+            "see --help)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

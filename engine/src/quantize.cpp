@@ -5,10 +5,10 @@
 // (tensor_allows_quantization: at least 2-D, named *weight, not a norm), the type rules of
 // llama_tensor_get_type for Q4_0/Q8_0/Q4_K/Q5_K/Q6_K/F16/BF16 and the _M mixes, the
 // use_more_bits layer pattern, general.file_type / general.quantization_version. Rows are
-// converted in parallel through the reference kernels (dequantize_row_ref, then
-// quantize_row_ref); every converted row is decoded again and checked finite, so a value
-// outside a type's range (an f16 scale overflowing) falls back to a wider type instead of
-// writing infinities.
+// converted in parallel (dequantize_row_ref, then quantize_row: the reference quantizers'
+// bytes, through their fast twins where the CPU has them); every converted row is decoded
+// again and checked finite, so a value outside a type's range (an f16 scale overflowing)
+// falls back to a wider type instead of writing infinities.
 #include "prism/quantize.h"
 
 #include <algorithm>
@@ -20,6 +20,7 @@
 #include "prism/gguf.h"
 #include "prism/kernels/thread_pool.h"
 #include "prism/mapped_file.h"
+#include "quantize_mix.h"
 
 namespace prism {
 
@@ -69,7 +70,7 @@ bool use_more_bits(int i_layer, int n_layers) {
 }
 
 // llama.cpp's tensor_allows_quantization for the tensors a llama model has.
-bool is_weight_matrix(const gguf::tensor_info& t) {
+bool is_weight_matrix(const detail::quantize_tensor_desc& t) {
     const std::string& n = t.name;
     return t.n_dims >= 2 && n.size() >= 6 && n.compare(n.size() - 6, 6, "weight") == 0 &&
            !contains(n, "_norm.weight");
@@ -84,7 +85,7 @@ struct mix_state {
 };
 
 // The type llama_tensor_get_type picks for one weight matrix (before shape fallbacks).
-ggml_type wanted_type(mix_state& s, const gguf::tensor_info& t) {
+ggml_type wanted_type(mix_state& s, const detail::quantize_tensor_desc& t) {
     const ggml_type base = quantize_ftype_base(s.ftype);
     if (s.pure || !is_quantized(base)) return base;
     const bool m_mix = s.ftype == quantize_ftype::q4_k_m || s.ftype == quantize_ftype::q5_k_m;
@@ -103,16 +104,6 @@ ggml_type wanted_type(mix_state& s, const gguf::tensor_info& t) {
         return more ? ggml_type::q6_k : base;
     }
     return base;
-}
-
-// The types to try for a matrix, in order: the wanted one, then Q8_0 (for a quantized type),
-// F16 and F32.
-std::vector<ggml_type> candidates(ggml_type wanted) {
-    std::vector<ggml_type> c{wanted};
-    if (is_quantized(wanted) && wanted != ggml_type::q8_0) c.push_back(ggml_type::q8_0);
-    if (wanted != ggml_type::f32 && wanted != ggml_type::f16) c.push_back(ggml_type::f16);
-    if (wanted != ggml_type::f32) c.push_back(ggml_type::f32);
-    return c;
 }
 
 enum class convert_outcome { ok, not_finite_input, out_of_range };
@@ -134,7 +125,7 @@ convert_outcome convert_rows(ggml_type type_in, const uint8_t* in, ggml_type typ
                 return;
             }
             uint8_t* dst = out + static_cast<size_t>(r) * row_out;
-            kernels::quantize_row_ref(type_out, x.data(), dst, ne0);
+            kernels::quantize_row(type_out, x.data(), dst, ne0);
             kernels::dequantize_row_ref(type_out, dst, back.data(), ne0);
             if (!std::all_of(back.begin(), back.end(), [](float v) { return std::isfinite(v); }))
                 overflow = true;
@@ -152,7 +143,7 @@ std::string upper(std::string_view s) {
 
 quantize_stats run(const std::string& in, const std::string& out, const quantize_params& p,
                    const quantize_callback& on_tensor, const std::stop_token& stop) {
-    const ggml_type base = quantize_ftype_base(p.ftype);  // throws for an unknown ftype
+    quantize_ftype_base(p.ftype);  // throws for an unknown ftype
     auto opened = gguf::file::open(in);
     if (!opened) {
         const auto& e = opened.error();
@@ -165,22 +156,20 @@ quantize_stats run(const std::string& in, const std::string& out, const quantize
         throw engine_error(errc::invalid_argument,
                            "output '" + out + "' is the input file; write to a new file");
 
-    mix_state mix{.ftype = p.ftype, .pure = p.pure, .tied = !f.find_tensor("output.weight")};
-    for (const auto& t : f.tensors()) {
-        if (!is_weight_matrix(t)) continue;
-        mix.n_attn_v += contains(t.name, "attn_v.weight");
-        mix.n_ffn_down += contains(t.name, "ffn_down");
-    }
+    std::vector<detail::quantize_tensor_desc> descs;
+    for (const auto& t : f.tensors())
+        descs.push_back({.name = t.name, .n_dims = t.n_dims, .ne = t.ne, .type = t.type});
+    const auto wanted = detail::quantize_wanted_types(descs, p.ftype, p.pure);
 
     gguf::writer w;
     for (const auto& [key, value] : f.metadata()) w.set(key, value);
-    w.set("general.file_type", gguf::value::u32(static_cast<uint32_t>(p.ftype)));
-    if (is_quantized(base)) w.set("general.quantization_version", gguf::value::u32(2));
+    detail::quantize_set_file_type(w, p.ftype);
 
     kernels::thread_pool pool(p.n_threads);
     quantize_stats stats;
     const auto total = static_cast<int64_t>(f.tensors().size());
-    for (const auto& t : f.tensors()) {
+    for (size_t i_tensor = 0; i_tensor < f.tensors().size(); ++i_tensor) {
+        const auto& t = f.tensors()[i_tensor];
         if (stop.stop_requested()) {
             stats.cancelled = true;
             return stats;
@@ -195,7 +184,7 @@ quantize_stats run(const std::string& in, const std::string& out, const quantize
                                  .bytes_out = static_cast<size_t>(t.nbytes)};
         const std::vector<int64_t> ne(t.ne.begin(), t.ne.begin() + t.n_dims);
         const int64_t ne0 = t.ne[0], rows = t.ne[1] * t.ne[2] * t.ne[3];
-        if (is_weight_matrix(t)) r.wanted = wanted_type(mix, t);
+        r.wanted = wanted[i_tensor];
         if (r.wanted == t.type) {
             w.add_tensor(t.name, t.type, ne, t.data, static_cast<size_t>(t.nbytes));
         } else {
@@ -206,10 +195,10 @@ quantize_stats run(const std::string& in, const std::string& out, const quantize
             std::vector<uint8_t> bytes;
             std::string why;  // reasons for skipping the types tried before the one used
             bool done = false;
-            for (ggml_type c : candidates(r.wanted)) {
+            for (ggml_type c : detail::quantize_fallback_types(r.wanted)) {
                 const auto name = std::string(kernels::type_name(c));
                 const int64_t block = kernels::type_info(c).block_size;
-                if (ne0 % block != 0) {
+                if (!detail::quantize_row_fits(c, ne0)) {
                     why += (why.empty() ? "row length " + std::to_string(ne0) + " is not a " +
                                               "multiple of "
                                         : ", nor ") +
@@ -263,6 +252,42 @@ quantize_stats run(const std::string& in, const std::string& out, const quantize
 
 }  // namespace
 
+std::vector<ggml_type>
+detail::quantize_wanted_types(const std::vector<quantize_tensor_desc>& tensors,
+                              quantize_ftype ftype, bool pure) {
+    quantize_ftype_base(ftype);  // throws for an unknown ftype
+    bool tied = true;
+    for (const auto& t : tensors) tied = tied && t.name != "output.weight";
+    mix_state mix{.ftype = ftype, .pure = pure, .tied = tied};
+    for (const auto& t : tensors) {
+        if (!is_weight_matrix(t)) continue;
+        mix.n_attn_v += contains(t.name, "attn_v.weight");
+        mix.n_ffn_down += contains(t.name, "ffn_down");
+    }
+    std::vector<ggml_type> wanted;
+    for (const auto& t : tensors)
+        wanted.push_back(is_weight_matrix(t) ? wanted_type(mix, t) : t.type);
+    return wanted;
+}
+
+std::vector<ggml_type> detail::quantize_fallback_types(ggml_type wanted) {
+    std::vector<ggml_type> c{wanted};
+    if (is_quantized(wanted) && wanted != ggml_type::q8_0) c.push_back(ggml_type::q8_0);
+    if (wanted != ggml_type::f32 && wanted != ggml_type::f16) c.push_back(ggml_type::f16);
+    if (wanted != ggml_type::f32) c.push_back(ggml_type::f32);
+    return c;
+}
+
+bool detail::quantize_row_fits(ggml_type t, int64_t ne0) {
+    return ne0 % kernels::type_info(t).block_size == 0;
+}
+
+void detail::quantize_set_file_type(gguf::writer& w, quantize_ftype ftype) {
+    w.set("general.file_type", gguf::value::u32(static_cast<uint32_t>(ftype)));
+    if (is_quantized(quantize_ftype_base(ftype)))
+        w.set("general.quantization_version", gguf::value::u32(2));
+}
+
 std::string_view quantize_ftype_name(quantize_ftype t) {
     return entry_of(t).name;
 }
@@ -271,6 +296,12 @@ std::optional<quantize_ftype> quantize_ftype_from_name(std::string_view name) {
     const std::string u = upper(name);
     for (const auto& e : ftypes)
         if (e.name == u) return e.ftype;
+    return std::nullopt;
+}
+
+std::optional<quantize_ftype> quantize_ftype_from_value(int64_t value) {
+    for (const auto& e : ftypes)
+        if (static_cast<int64_t>(e.ftype) == value) return e.ftype;
     return std::nullopt;
 }
 

@@ -220,4 +220,17 @@ void quantize_row_ref(ggml_type t, const float* src, void* dst, int64_t n) {
     }
 }
 
+void quantize_row(ggml_type t, const float* src, void* dst, int64_t n) {
+    switch (t) {
+    case ggml_type::q4_k:
+        return quantize_row_q4_k(src, static_cast<block_q4_k*>(dst), n);
+    case ggml_type::q5_k:
+        return quantize_row_q5_k(src, static_cast<block_q5_k*>(dst), n);
+    case ggml_type::q6_k:
+        return quantize_row_q6_k(src, static_cast<block_q6_k*>(dst), n);
+    default:
+        return quantize_row_ref(t, src, dst, n);
+    }
+}
+
 }  // namespace prism::kernels

@@ -17,6 +17,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "kquants_fit.h"
+#include "prism/kernels/cpu_features.h"
 #include "prism/kernels/dtype.h"
 
 namespace prism::kernels {
@@ -154,22 +156,22 @@ float fit_symmetric_scale(int n, int nmax, const float* x, int8_t* L) {
     return scale;
 }
 
-/// One Q4_K/Q5_K super-block: fits the 8 sub-blocks, stores the 6-bit scales and mins with
-/// their f16 super-scales (d, dmin, packed), and leaves in L the final quants in [0, nmax]
-/// computed with the stored values.
-void quantize_superblock_k4(const float* x, int nmax, float rmin, float rdelta, int nstep,
-                            uint16_t& d_out, uint16_t& dmin_out, uint8_t* packed, uint8_t* L) {
-    float scales[8], mins[8], weights[32];
-    uint8_t Laux[32];
+/// The weights of a Q4_K/Q5_K sub-block's fit: rms(sub-block) + |x|.
+void sub_block_weights(const float* xs, float* w) {
+    float sum_x2 = 0;
+    for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
+    const float av_x = std::sqrt(sum_x2 / 32);
+    for (int l = 0; l < 32; ++l) w[l] = av_x + std::fabs(xs[l]);
+}
+
+/// The rest of a Q4_K/Q5_K super-block once its 8 sub-blocks are fitted (scales, mins):
+/// stores the 6-bit scales and mins with their f16 super-scales (d, dmin, packed), and
+/// leaves in L the final quants in [0, nmax] computed with the stored values (L holds the
+/// fits' levels on entry; a sub-block whose stored scale is 0 keeps them).
+void finish_superblock_k4(const float* x, int nmax, const float* scales, const float* mins,
+                          uint16_t& d_out, uint16_t& dmin_out, uint8_t* packed, uint8_t* L) {
     float max_scale = 0, max_min = 0;  // scales and mins are >= 0 (the min is subtracted)
     for (int j = 0; j < 8; ++j) {
-        const float* xs = x + 32 * j;
-        float sum_x2 = 0;
-        for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
-        const float av_x = std::sqrt(sum_x2 / 32);
-        for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
-        scales[j] =
-            fit_scale_min(32, nmax, xs, weights, L + 32 * j, mins[j], Laux, rmin, rdelta, nstep);
         max_scale = std::max(max_scale, scales[j]);
         max_min = std::max(max_min, mins[j]);
     }
@@ -196,6 +198,93 @@ void quantize_superblock_k4(const float* x, int nmax, float rmin, float rdelta, 
             L[32 * j + l] =
                 static_cast<uint8_t>(std::clamp(nearest_int((x[32 * j + l] + dm) / ds), 0, nmax));
     }
+}
+
+/// Grid-search settings of the Q4_K / Q5_K fits (ggml's quantize_row_q{4,5}_K_ref).
+struct k4_fit {
+    int nmax;
+    float rmin, rdelta;
+    int nstep;
+};
+constexpr k4_fit q4_k_fit{15, -1.0f, 0.1f, 20};
+constexpr k4_fit q5_k_fit{31, -0.5f, 0.1f, 15};
+
+/// Quantizes the n / 256 super-blocks of a row into dst: d, dmin and the packed sub-block
+/// scales directly, the levels L (256 each, in [0, nmax]) through pack_quants(block, L),
+/// which knows the type's bit planes. With `fast`, the sub-block fits run 16 at a time (two
+/// super-blocks) through fit_scale_min_x16 (AVX-512), which does the same float operations
+/// in the same order as fit_scale_min, so the bytes are the same.
+template <class Block, class Pack>
+void quantize_row_k4(const float* src, Block* dst, int64_t n, const k4_fit& f, bool fast,
+                     Pack pack_quants) {
+    const int64_t n_super = n / qk_k;
+    constexpr int group = 2;  // super-blocks per vector fit: 16 sub-blocks
+    for (int64_t b0 = 0; b0 < n_super; b0 += group) {
+        const int count = static_cast<int>(std::min<int64_t>(group, n_super - b0));
+        const float* x = src + b0 * qk_k;
+        float scales[8 * group], mins[8 * group], weights[qk_k * group];
+        uint8_t L[qk_k * group];
+        for (int j = 0; j < 8 * count; ++j) sub_block_weights(x + 32 * j, weights + 32 * j);
+#ifdef PRISM_X86
+        if (fast) {
+            alignas(64) float xt[32 * 16] = {}, wt[32 * 16] = {};  // [element][sub-block]
+            for (int j = 0; j < 8 * count; ++j)
+                for (int l = 0; l < 32; ++l) {
+                    xt[16 * l + j] = x[32 * j + l];
+                    wt[16 * l + j] = weights[32 * j + l];
+                }
+            uint8_t lt[16 * 32];
+            float sc[16], mn[16];
+            detail::fit_scale_min_x16(xt, wt, f.nmax, f.rmin, f.rdelta, f.nstep, lt, sc, mn);
+            std::copy(lt, lt + 32 * 8 * count, L);
+            std::copy(sc, sc + 8 * count, scales);
+            std::copy(mn, mn + 8 * count, mins);
+        }
+#endif
+        if (!fast) {
+            uint8_t Laux[32];
+            for (int j = 0; j < 8 * count; ++j)
+                scales[j] = fit_scale_min(32, f.nmax, x + 32 * j, weights + 32 * j, L + 32 * j,
+                                          mins[j], Laux, f.rmin, f.rdelta, f.nstep);
+        }
+        for (int k = 0; k < count; ++k) {
+            Block& blk = dst[b0 + k];
+            finish_superblock_k4(x + qk_k * k, f.nmax, scales + 8 * k, mins + 8 * k, blk.d,
+                                 blk.dmin, blk.scales, L + qk_k * k);
+            pack_quants(blk, L + qk_k * k);
+        }
+    }
+}
+
+void quantize_q4_k(const float* src, block_q4_k* dst, int64_t n, bool fast) {
+    quantize_row_k4(src, dst, n, q4_k_fit, fast, [](block_q4_k& blk, const uint8_t* L) {
+        for (int c = 0; c < 4; ++c)
+            for (int l = 0; l < 32; ++l)
+                blk.qs[32 * c + l] =
+                    static_cast<uint8_t>(L[64 * c + l] | (L[64 * c + 32 + l] << 4));
+    });
+}
+
+void quantize_q5_k(const float* src, block_q5_k* dst, int64_t n, bool fast) {
+    quantize_row_k4(src, dst, n, q5_k_fit, fast, [](block_q5_k& blk, const uint8_t* L) {
+        std::memset(blk.qh, 0, sizeof(blk.qh));
+        for (int c = 0; c < 4; ++c) {
+            for (int l = 0; l < 32; ++l) {
+                const int lo = L[64 * c + l], hi = L[64 * c + 32 + l];
+                blk.qs[32 * c + l] = static_cast<uint8_t>((lo & 0x0f) | ((hi & 0x0f) << 4));
+                blk.qh[l] |=
+                    static_cast<uint8_t>(((lo >> 4) << (2 * c)) | ((hi >> 4) << (2 * c + 1)));
+            }
+        }
+    });
+}
+
+bool has_fast_fit() {
+#ifdef PRISM_X86
+    return cpu_caps().avx512;
+#else
+    return false;
+#endif
 }
 
 }  // namespace
@@ -256,43 +345,44 @@ void dequantize_row_q6_k_ref(const block_q6_k* src, float* dst, int64_t n) {
 }
 
 void quantize_row_q4_k_ref(const float* src, block_q4_k* dst, int64_t n) {
-    uint8_t L[qk_k];
-    for (int64_t b = 0; b < n / qk_k; ++b) {
-        block_q4_k& blk = dst[b];
-        quantize_superblock_k4(src + b * qk_k, 15, -1.0f, 0.1f, 20, blk.d, blk.dmin, blk.scales, L);
-        for (int c = 0; c < 4; ++c)
-            for (int l = 0; l < 32; ++l)
-                blk.qs[32 * c + l] =
-                    static_cast<uint8_t>(L[64 * c + l] | (L[64 * c + 32 + l] << 4));
-    }
+    quantize_q4_k(src, dst, n, false);
 }
 
 void quantize_row_q5_k_ref(const float* src, block_q5_k* dst, int64_t n) {
-    uint8_t L[qk_k];
-    for (int64_t b = 0; b < n / qk_k; ++b) {
-        block_q5_k& blk = dst[b];
-        quantize_superblock_k4(src + b * qk_k, 31, -0.5f, 0.1f, 15, blk.d, blk.dmin, blk.scales, L);
-        std::memset(blk.qh, 0, sizeof(blk.qh));
-        for (int c = 0; c < 4; ++c) {
-            for (int l = 0; l < 32; ++l) {
-                const int lo = L[64 * c + l], hi = L[64 * c + 32 + l];
-                blk.qs[32 * c + l] = static_cast<uint8_t>((lo & 0x0f) | ((hi & 0x0f) << 4));
-                blk.qh[l] |=
-                    static_cast<uint8_t>(((lo >> 4) << (2 * c)) | ((hi >> 4) << (2 * c + 1)));
-            }
-        }
-    }
+    quantize_q5_k(src, dst, n, false);
 }
 
-void quantize_row_q6_k_ref(const float* src, block_q6_k* dst, int64_t n) {
+void quantize_row_q4_k(const float* src, block_q4_k* dst, int64_t n) {
+    quantize_q4_k(src, dst, n, has_fast_fit());
+}
+
+void quantize_row_q5_k(const float* src, block_q5_k* dst, int64_t n) {
+    quantize_q5_k(src, dst, n, has_fast_fit());
+}
+
+namespace {
+
+// Q6_K: with `fast`, the 16 sub-block fits of a super-block run in the lanes of one
+// fit_symmetric_scale_x16 call (AVX-512), bit-identical to fit_symmetric_scale.
+void quantize_q6_k(const float* src, block_q6_k* dst, int64_t n, bool fast) {
     int8_t L[qk_k];
     float scales[qk_k / 16];
     for (int64_t b = 0; b < n / qk_k; ++b) {
         const float* x = src + b * qk_k;
         block_q6_k& blk = dst[b];
+#ifdef PRISM_X86
+        if (fast) {
+            alignas(64) float xt[16 * 16];  // [element][sub-block]
+            for (int s = 0; s < 16; ++s)
+                for (int l = 0; l < 16; ++l) xt[16 * l + s] = x[16 * s + l];
+            detail::fit_symmetric_scale_x16(xt, 32, L, scales);
+        }
+#endif
+        if (!fast)
+            for (int s = 0; s < qk_k / 16; ++s)
+                scales[s] = fit_symmetric_scale(16, 32, x + 16 * s, L + 16 * s);
         float max_scale = 0, max_abs_scale = 0;
         for (int s = 0; s < qk_k / 16; ++s) {
-            scales[s] = fit_symmetric_scale(16, 32, x + 16 * s, L + 16 * s);
             if (std::fabs(scales[s]) > max_abs_scale) {
                 max_abs_scale = std::fabs(scales[s]);
                 max_scale = scales[s];
@@ -326,6 +416,16 @@ void quantize_row_q6_k_ref(const float* src, block_q6_k* dst, int64_t n) {
             }
         }
     }
+}
+
+}  // namespace
+
+void quantize_row_q6_k_ref(const float* src, block_q6_k* dst, int64_t n) {
+    quantize_q6_k(src, dst, n, false);
+}
+
+void quantize_row_q6_k(const float* src, block_q6_k* dst, int64_t n) {
+    quantize_q6_k(src, dst, n, has_fast_fit());
 }
 
 }  // namespace prism::kernels

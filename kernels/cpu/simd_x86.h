@@ -22,5 +22,12 @@ PRISM_AVX2 inline float hsum(__m256 v) {
     return _mm_cvtss_f32(lo);
 }
 
+/// Sum of the 16 lanes. (GCC 12's unmasked 512 → 256 extracts, and so _mm512_reduce_add_ps,
+/// trip -Wuninitialized on an intentionally undefined operand; the zero-masked form does not.)
+PRISM_AVX512 inline float hsum(__m512 v) {
+    return hsum(_mm256_add_ps(_mm512_maskz_extractf32x8_ps(0xff, v, 0),
+                              _mm512_maskz_extractf32x8_ps(0xff, v, 1)));
+}
+
 }  // namespace prism::kernels::detail
 #endif

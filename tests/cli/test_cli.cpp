@@ -2,6 +2,7 @@
 // outputs, tokenize/info output, and one-line errors with a non-zero exit for bad input.
 #include <gtest/gtest.h>
 
+#include "cli_run.h"
 #include "test_paths.h"
 #include "test_util.h"
 
@@ -10,7 +11,7 @@ using namespace prism;
 namespace {
 
 test::run_result prism_cli(const std::string& args) {
-    return test::run_command(test::sh_quote(PRISM_CLI_PATH) + " " + args);
+    return test::run_prism(args);
 }
 
 std::string reference_text(const std::string& name) {

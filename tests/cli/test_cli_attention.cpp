@@ -6,6 +6,7 @@
 #include <QImage>
 #include <nlohmann/json.hpp>
 
+#include "cli_run.h"
 #include "prism/npy.h"
 #include "test_paths.h"
 #include "test_util.h"
@@ -15,7 +16,7 @@ using namespace prism;
 namespace {
 
 test::run_result prism_cli(const std::string& args) {
-    return test::run_command("timeout 120 " + test::sh_quote(PRISM_CLI_PATH) + " " + args);
+    return test::run_prism(args);
 }
 
 std::string q(const std::string& s) {

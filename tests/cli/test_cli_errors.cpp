@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include "cli_run.h"
 #include "gguf_bytes.h"
 #include "test_paths.h"
 #include "test_util.h"
@@ -14,15 +15,10 @@ using namespace prism;
 namespace {
 
 test::run_result prism_cli(const std::string& args) {
-    return test::run_command("timeout 60 " + test::sh_quote(PRISM_CLI_PATH) + " " + args);
+    return test::run_prism(args, 60);
 }
 
-void expect_one_line_error(const test::run_result& r, const std::string& needle) {
-    EXPECT_EQ(r.status, 1) << r.err;
-    EXPECT_EQ(r.err.rfind("prism: error: ", 0), 0u) << r.err;
-    EXPECT_NE(r.err.find(needle), std::string::npos) << "wanted '" << needle << "' in: " << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-}
+using test::expect_one_line_error;
 
 std::string q(const std::string& s) {
     return test::sh_quote(s);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "cli_run.h"
 #include "test_paths.h"
 #include "test_util.h"
 
@@ -14,12 +15,10 @@ using namespace prism;
 namespace {
 
 test::run_result prism_cli(const std::string& args) {
-    return test::run_command(test::sh_quote(PRISM_CLI_PATH) + " " + args);
+    return test::run_prism(args);
 }
 
-size_t count_lines(const std::string& s) {
-    return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
-}
+using test::count_lines;
 
 }  // namespace
 
@@ -74,11 +73,9 @@ TEST(cli_quantize, errors_are_one_line) {
         {"quantize " + model + " " + model + " --type Q8_0", "is the input file"},
     };
     for (const auto& c : cases) {
+        SCOPED_TRACE(c.args);
         const auto r = prism_cli(c.args);
-        EXPECT_EQ(r.status, 1) << c.args << "\n" << r.err;
-        EXPECT_EQ(count_lines(r.err), 1u) << c.args << "\n" << r.err;
-        EXPECT_EQ(r.err.rfind("prism: error: ", 0), 0u) << r.err;
-        EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.needle << "\n" << r.err;
+        test::expect_one_line_error(r, c.needle);
         EXPECT_TRUE(r.out.empty());
     }
     EXPECT_FALSE(std::filesystem::exists(dir.file("o.gguf")));

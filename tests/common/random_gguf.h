@@ -40,17 +40,8 @@ inline void write_random_gguf(const std::string& path, const llama_hparams& hp, 
     auto m = model_source_random(hp, seed);
     ASSERT_TRUE(m.has_value()) << m.error().message;
     gguf::writer w;
-    w.set("general.architecture", gguf::value::str("llama"));
+    gguf::write_llama_hparams(w, hp);
     w.set("general.name", gguf::value::str("random llama"));
-    w.set("llama.context_length", gguf::value::u32(static_cast<uint32_t>(hp.n_ctx_train)));
-    w.set("llama.embedding_length", gguf::value::u32(static_cast<uint32_t>(hp.n_embd)));
-    w.set("llama.feed_forward_length", gguf::value::u32(static_cast<uint32_t>(hp.n_ff)));
-    w.set("llama.block_count", gguf::value::u32(static_cast<uint32_t>(hp.n_layer)));
-    w.set("llama.attention.head_count", gguf::value::u32(static_cast<uint32_t>(hp.n_head)));
-    w.set("llama.attention.head_count_kv", gguf::value::u32(static_cast<uint32_t>(hp.n_head_kv)));
-    w.set("llama.rope.dimension_count", gguf::value::u32(static_cast<uint32_t>(hp.n_rot)));
-    w.set("llama.attention.layer_norm_rms_epsilon", gguf::value::f32(hp.rms_norm_eps));
-    w.set("llama.rope.freq_base", gguf::value::f32(hp.rope_theta));
     auto vocab = gguf::file::open(bundled_model());
     ASSERT_TRUE(vocab.has_value()) << vocab.error().message;
     for (const auto& [key, value] : vocab->metadata())

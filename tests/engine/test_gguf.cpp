@@ -377,3 +377,42 @@ TEST(gguf_writer, write_to_missing_folder_is_an_io_error) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, errc::io);
 }
+
+TEST(gguf_writer, filled_tensors_match_copied_ones_and_stop_leaves_no_file) {
+    const auto a = random_bytes(64 * 2 * 34 / 32, 5), b = random_bytes(16 * 4, 6);
+    gguf::writer copied, filled;
+    for (auto* w : {&copied, &filled}) w->set("k", value::u32(7));
+    copied.add_tensor("a", ggml_type::q8_0, {64, 2}, a.data(), a.size());
+    copied.add_tensor("b", ggml_type::f32, {16}, b.data(), b.size());
+    int calls = 0;
+    const auto from = [&](const std::vector<uint8_t>& src) {
+        return [&calls, &src](std::span<uint8_t> dst) {
+            ++calls;
+            ASSERT_EQ(dst.size(), src.size());
+            std::memcpy(dst.data(), src.data(), src.size());
+        };
+    };
+    filled.add_tensor_fill("a", ggml_type::q8_0, {64, 2}, from(a));
+    filled.add_tensor_fill("b", ggml_type::f32, {16}, from(b));
+    EXPECT_EQ(filled.to_bytes(), copied.to_bytes());
+    EXPECT_EQ(calls, 2);
+
+    temp_dir dir;
+    const std::string path = (dir.path / "filled.gguf").string();
+    auto written = filled.write(path, std::stop_token{});
+    ASSERT_TRUE(written) << written.error().message;
+    EXPECT_TRUE(*written);
+    EXPECT_EQ(read_all(path), copied.to_bytes());
+    EXPECT_EQ(calls, 4);
+
+    std::stop_source stop;
+    stop.request_stop();
+    const std::string stopped = (dir.path / "stopped.gguf").string();
+    written = filled.write(stopped, stop.get_token());
+    ASSERT_TRUE(written) << written.error().message;
+    EXPECT_FALSE(*written);
+    EXPECT_EQ(calls, 4);
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()), 1);
+    EXPECT_THROW(filled.add_tensor_fill("c", ggml_type::q8_0, {33}, from(b)), engine_error);
+    EXPECT_THROW(filled.add_tensor_fill("a", ggml_type::f32, {1}, from(b)), engine_error);
+}

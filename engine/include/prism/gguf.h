@@ -12,9 +12,11 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -144,19 +146,42 @@ public:
     /// count that does not match.
     void add_tensor(std::string name, kernels::ggml_type type, std::vector<int64_t> ne,
                     const void* data, size_t nbytes);
+    /// Fills a tensor's bytes (exactly the shape's size) when the file is written.
+    using tensor_fill = std::function<void(std::span<uint8_t> bytes)>;
+    /// A tensor whose bytes are produced at write time, one tensor at a time, so a model
+    /// larger than memory can be written: `fill` gets a buffer of the shape's byte size.
+    /// Same checks as add_tensor (except the byte count, which the shape fixes).
+    void add_tensor_fill(std::string name, kernels::ggml_type type, std::vector<int64_t> ne,
+                         tensor_fill fill);
     std::vector<uint8_t> to_bytes() const;
     /// Writes to a temporary file in the same folder and renames it over `path`.
     result<void> write(const std::string& path) const;
+    /// As write(), but checks `stop` before each tensor: when it is requested, the temporary
+    /// file is removed, `path` is untouched and the result is false (true: written).
+    result<bool> write(const std::string& path, std::stop_token stop) const;
 
 private:
     struct pending_tensor {
         std::string name;
         kernels::ggml_type type;
         std::vector<int64_t> ne;
-        std::vector<uint8_t> data;
+        size_t nbytes = 0;
+        std::vector<uint8_t> data;  ///< empty when `fill` produces the bytes
+        tensor_fill fill;
     };
+    /// Checks name, shape and type; returns the byte size the shape needs.
+    size_t check_tensor(const std::string& name, kernels::ggml_type type,
+                        const std::vector<int64_t>& ne) const;
     std::vector<std::pair<std::string, value>> m_kv;
     std::vector<pending_tensor> m_tensors;
 };
+
+/// Sets the `llama.*` hyperparameter keys (context_length, embedding_length,
+/// feed_forward_length, block_count, attention.head_count, attention.head_count_kv,
+/// rope.dimension_count, attention.layer_norm_rms_epsilon, rope.freq_base) and
+/// general.architecture = "llama", as model_source_from_gguf reads them back. The RoPE layout
+/// and tied classifier are not keys (GGUF llama files are adjacent-pair; a tied classifier is
+/// a missing output.weight). Throws engine_error(errc::invalid_argument) for a negative size.
+void write_llama_hparams(writer& w, const llama_hparams& hp);
 
 }  // namespace prism::gguf

@@ -103,9 +103,19 @@ struct model_load_params {
 /// Errors: errc::io, errc::format (naming field and offset), errc::unsupported.
 result<model_source> model_source_load(const std::string& path, const model_load_params& p = {});
 
+/// A file shipped in the bundled models folder: next to the executable
+/// (../share/prism/models/`file_name`) when it exists there, else the source tree's copy
+/// (resources/models/`file_name`). The path may not exist.
+std::string bundled_model_file(const std::string& file_name);
+
 /// The bundled default model (resources/models/stories260K.gguf): $PRISM_MODEL if set, else
-/// next to the executable (../share/prism/models), else the source tree's copy.
+/// bundled_model_file("stories260K.gguf").
 std::string default_model_path();
+
+/// The bundled Llama 2 SentencePiece vocabulary (32000 tokens, a vocabulary-only GGUF from
+/// llama.cpp's models/ folder): bundled_model_file("ggml-vocab-llama-spm.gguf"). Random-weight
+/// models of real shapes (synth.h) take their tokenizer from it.
+std::string default_vocab_path();
 
 // Per-format readers, used by model_source_load (each validates names and shapes).
 result<model_source> model_source_from_gguf(const std::string& path);
@@ -113,11 +123,17 @@ result<model_source> model_source_from_llama2c(const std::string& path);
 result<model_source> model_source_from_hf(const std::string& dir);
 
 /// A Llama model with random F32 weights of the shape `hp` describes: every matrix drawn
-/// from N(0, 0.02²) by a std::mt19937_64 seeded with `seed`, norm weights 1 (GPT-2 / Llama
-/// initialization scale). For benchmarks and tests of realistic shapes without a download.
-/// `vocab` may be null. errc::invalid_argument if hp is inconsistent.
+/// from N(0, 0.02²), norm weights 1 (GPT-2 / Llama initialization scale), as model_synth
+/// (synth.h) makes them with this seed. For benchmarks and tests of realistic shapes without
+/// a download. `vocab` may be null. errc::invalid_argument if hp is inconsistent.
 result<model_source> model_source_random(const llama_hparams& hp, uint64_t seed,
                                          std::shared_ptr<const tokenizer> vocab = nullptr);
+
+/// Checks hyperparameters alone: sizes positive and in range (n_vocab ≤ 2^24, n_embd ≤ 2^17,
+/// n_ff ≤ 2^20, n_layer and n_head ≤ 4096, n_head_kv ≤ n_head), n_embd a multiple of n_head,
+/// n_head of n_head_kv, n_rot even and ≤ head_dim, eps and theta positive and finite;
+/// errc::format naming the first that is not.
+result<void> llama_hparams_validate(const llama_hparams& hp);
 
 /// Checks that every tensor the Llama forward needs exists with the shape hparams imply;
 /// errc::format naming the first missing or mis-shaped tensor.

@@ -50,6 +50,8 @@ enum class quantize_ftype : int32_t {
 std::string_view quantize_ftype_name(quantize_ftype t);
 /// The ftype for a name such as "q4_k_m" or "Q8_0"; std::nullopt if unknown.
 std::optional<quantize_ftype> quantize_ftype_from_name(std::string_view name);
+/// The ftype whose LLAMA_FTYPE value (general.file_type) is `value`; std::nullopt if none.
+std::optional<quantize_ftype> quantize_ftype_from_value(int64_t value);
 /// Every supported name, for help and error texts: "Q8_0, Q4_0, ...".
 std::string quantize_ftype_names();
 /// The element type most matrices get (Q4_K for Q4_K_M, ...).

@@ -1,6 +1,6 @@
-// GGUF → model_source: Llama hyperparameters from the `llama.*` keys, tensor views into the
-// file's mapping, the vocabulary from `tokenizer.ggml.*`, and every metadata key in
-// printable form.
+// GGUF → model_source: Llama hyperparameters from the `llama.*` keys (and back:
+// gguf::write_llama_hparams), tensor views into the file's mapping, the vocabulary from
+// `tokenizer.ggml.*`, and every metadata key in printable form.
 //
 // Source: the GGUF specification's standardized key names (ggml/docs/gguf.md, "LLM" and
 // "Tokenizer" sections) and llama.cpp's llama architecture loader (defaults: head_count_kv
@@ -113,6 +113,25 @@ model_source load(const std::string& path) {
 }
 
 }  // namespace
+
+void gguf::write_llama_hparams(gguf::writer& w, const llama_hparams& hp) {
+    const auto u32 = [](const char* key, int32_t v) {
+        if (v < 0)
+            throw engine_error(errc::invalid_argument,
+                               std::string("gguf: ") + key + " = " + std::to_string(v) + " < 0");
+        return gguf::value::u32(static_cast<uint32_t>(v));
+    };
+    w.set("general.architecture", gguf::value::str("llama"));
+    w.set("llama.context_length", u32("n_ctx_train", hp.n_ctx_train));
+    w.set("llama.embedding_length", u32("n_embd", hp.n_embd));
+    w.set("llama.feed_forward_length", u32("n_ff", hp.n_ff));
+    w.set("llama.block_count", u32("n_layer", hp.n_layer));
+    w.set("llama.attention.head_count", u32("n_head", hp.n_head));
+    w.set("llama.attention.head_count_kv", u32("n_head_kv", hp.n_head_kv));
+    w.set("llama.rope.dimension_count", u32("n_rot", hp.n_rot));
+    w.set("llama.attention.layer_norm_rms_epsilon", gguf::value::f32(hp.rms_norm_eps));
+    w.set("llama.rope.freq_base", gguf::value::f32(hp.rope_theta));
+}
 
 result<model_source> model_source_from_gguf(const std::string& path) {
     return catch_to_result([&] { return load(path); }, path);

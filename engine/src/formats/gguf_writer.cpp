@@ -8,7 +8,8 @@
 // most as deep as the reader accepts), so every file written here reads back identically.
 // write() streams into a temporary file in the target folder and renames it into place, so
 // a reader never sees a half-written file (detail::replacing_file, shared with the other
-// format writers).
+// format writers). Tensors added with a fill function are generated one at a time during
+// write(), so only the largest of them is ever held in memory.
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -179,7 +180,7 @@ std::vector<uint8_t> header_bytes(const std::vector<std::pair<std::string, value
         b.put(static_cast<uint32_t>(t.type));
         b.put<uint64_t>(offset);
         layout.offsets.push_back(offset);
-        offset = align_up(offset + t.data.size(), alignment);
+        offset = align_up(offset + t.nbytes, alignment);
     }
     layout.data_size = offset;
     b.pad_to(alignment);
@@ -205,8 +206,8 @@ void writer::set(std::string key, value v) {
     m_kv.emplace_back(std::move(key), std::move(v));
 }
 
-void writer::add_tensor(std::string name, kernels::ggml_type type, std::vector<int64_t> ne,
-                        const void* data, size_t nbytes) {
+size_t writer::check_tensor(const std::string& name, kernels::ggml_type type,
+                            const std::vector<int64_t>& ne) const {
     const std::string what = "tensor '" + name + "': ";
     for (const auto& t : m_tensors)
         if (t.name == name) invalid(what + "added twice");
@@ -222,14 +223,27 @@ void writer::add_tensor(std::string name, kernels::ggml_type type, std::vector<i
     if (ne0 % traits->block_size != 0)
         invalid(what + "ne[0] " + std::to_string(ne0) + " is not a multiple of the block size " +
                 std::to_string(traits->block_size));
-    const uint64_t expected = static_cast<uint64_t>(numel / traits->block_size) * traits->type_size;
+    return static_cast<size_t>(numel / traits->block_size) * traits->type_size;
+}
+
+void writer::add_tensor(std::string name, kernels::ggml_type type, std::vector<int64_t> ne,
+                        const void* data, size_t nbytes) {
+    const size_t expected = check_tensor(name, type, ne);
     if (nbytes != expected)
-        invalid(what + std::to_string(nbytes) + " bytes given, shape and type need " +
-                std::to_string(expected));
-    if (nbytes > 0 && data == nullptr) invalid(what + "null data");
+        invalid("tensor '" + name + "': " + std::to_string(nbytes) +
+                " bytes given, shape and type need " + std::to_string(expected));
+    if (nbytes > 0 && data == nullptr) invalid("tensor '" + name + "': null data");
     const auto* p = static_cast<const uint8_t*>(data);
-    m_tensors.push_back({std::move(name), type, std::move(ne),
-                         nbytes ? std::vector<uint8_t>(p, p + nbytes) : std::vector<uint8_t>{}});
+    m_tensors.push_back({std::move(name), type, std::move(ne), nbytes,
+                         nbytes ? std::vector<uint8_t>(p, p + nbytes) : std::vector<uint8_t>{},
+                         nullptr});
+}
+
+void writer::add_tensor_fill(std::string name, kernels::ggml_type type, std::vector<int64_t> ne,
+                             tensor_fill fill) {
+    const size_t nbytes = check_tensor(name, type, ne);
+    if (!fill) invalid("tensor '" + name + "': no fill function");
+    m_tensors.push_back({std::move(name), type, std::move(ne), nbytes, {}, std::move(fill)});
 }
 
 std::vector<uint8_t> writer::to_bytes() const {
@@ -238,14 +252,24 @@ std::vector<uint8_t> writer::to_bytes() const {
     std::vector<uint8_t> out = header_bytes(m_kv, m_tensors, alignment, layout);
     const size_t data_start = out.size();
     out.resize(data_start + layout.data_size, 0);
-    for (size_t i = 0; i < m_tensors.size(); ++i)
-        if (!m_tensors[i].data.empty())
-            std::memcpy(out.data() + data_start + layout.offsets[i], m_tensors[i].data.data(),
-                        m_tensors[i].data.size());
+    for (size_t i = 0; i < m_tensors.size(); ++i) {
+        const auto& t = m_tensors[i];
+        const std::span<uint8_t> dst(out.data() + data_start + layout.offsets[i], t.nbytes);
+        if (t.fill)
+            t.fill(dst);
+        else if (!t.data.empty())
+            std::memcpy(dst.data(), t.data.data(), t.nbytes);
+    }
     return out;
 }
 
 result<void> writer::write(const std::string& path) const {
+    auto done = write(path, std::stop_token{});
+    if (!done) return std::unexpected(done.error());
+    return {};
+}
+
+result<bool> writer::write(const std::string& path, std::stop_token stop) const {
     return catch_to_result(
         [&] {
             detail::replacing_file f(path);
@@ -257,14 +281,24 @@ result<void> writer::write(const std::string& path) const {
                 f.write(std::span(zeros).first(static_cast<size_t>(n)));
             };
             uint64_t written = 0;
+            std::vector<uint8_t> filled;  // one generated tensor at a time
             for (size_t i = 0; i < m_tensors.size(); ++i) {
+                if (stop.stop_requested()) return false;  // f's destructor removes the temporary
+                const auto& t = m_tensors[i];
                 pad(layout.offsets[i] - written);
-                const auto& d = m_tensors[i].data;
-                f.write(d);
-                written = layout.offsets[i] + d.size();
+                if (t.fill) {
+                    filled.resize(t.nbytes);
+                    t.fill(filled);
+                    f.write(filled);
+                } else {
+                    f.write(t.data);
+                }
+                written = layout.offsets[i] + t.nbytes;
             }
+            if (stop.stop_requested()) return false;
             pad(layout.data_size - written);
             f.commit();
+            return true;
         },
         path);
 }

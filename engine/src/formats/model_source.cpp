@@ -55,37 +55,45 @@ void expect_f32(const model_source& m, const std::string& name) {
         fail("norm tensor '" + name + "' must be F32");
 }
 
+void check_hparams(const llama_hparams& hp) {
+    auto positive = [](const char* what, int64_t v, int64_t max) {
+        if (v <= 0 || v > max)
+            fail(std::string(what) + " = " + std::to_string(v) + " is out of range [1, " +
+                 std::to_string(max) + "]");
+    };
+    positive("n_vocab", hp.n_vocab, 1 << 24);
+    positive("n_embd", hp.n_embd, 1 << 17);
+    positive("n_ff", hp.n_ff, 1 << 20);
+    positive("n_layer", hp.n_layer, 4096);
+    positive("n_head", hp.n_head, 4096);
+    positive("n_head_kv", hp.n_head_kv, hp.n_head);
+    if (hp.n_embd % hp.n_head != 0)
+        fail("n_embd " + std::to_string(hp.n_embd) + " is not divisible by n_head " +
+             std::to_string(hp.n_head));
+    if (hp.n_head % hp.n_head_kv != 0)
+        fail("n_head " + std::to_string(hp.n_head) + " is not a multiple of n_head_kv " +
+             std::to_string(hp.n_head_kv));
+    if (hp.n_rot <= 0 || hp.n_rot > hp.head_dim() || hp.n_rot % 2 != 0)
+        fail("rope dimension count " + std::to_string(hp.n_rot) +
+             " must be even and in [2, head_dim = " + std::to_string(hp.head_dim()) + "]");
+    if (!(hp.rms_norm_eps > 0.0f) || !std::isfinite(hp.rms_norm_eps) || !(hp.rope_theta > 0.0f) ||
+        !std::isfinite(hp.rope_theta))
+        fail("rms_norm_eps (" + std::to_string(hp.rms_norm_eps) + ") and rope_theta (" +
+             std::to_string(hp.rope_theta) + ") must be positive and finite");
+    if (hp.n_ctx_train < 0) fail("context length must not be negative");
+}
+
 }  // namespace
+
+result<void> llama_hparams_validate(const llama_hparams& hp) {
+    return catch_to_result([&] { check_hparams(hp); });
+}
 
 result<void> model_source_validate(const model_source& m) {
     return catch_to_result(
         [&] {
             const auto& hp = m.hparams;
-            auto positive = [](const char* what, int64_t v, int64_t max) {
-                if (v <= 0 || v > max)
-                    fail(std::string(what) + " = " + std::to_string(v) + " is out of range [1, " +
-                         std::to_string(max) + "]");
-            };
-            positive("n_vocab", hp.n_vocab, 1 << 24);
-            positive("n_embd", hp.n_embd, 1 << 17);
-            positive("n_ff", hp.n_ff, 1 << 20);
-            positive("n_layer", hp.n_layer, 4096);
-            positive("n_head", hp.n_head, 4096);
-            positive("n_head_kv", hp.n_head_kv, hp.n_head);
-            if (hp.n_embd % hp.n_head != 0)
-                fail("n_embd " + std::to_string(hp.n_embd) + " is not divisible by n_head " +
-                     std::to_string(hp.n_head));
-            if (hp.n_head % hp.n_head_kv != 0)
-                fail("n_head " + std::to_string(hp.n_head) + " is not a multiple of n_head_kv " +
-                     std::to_string(hp.n_head_kv));
-            if (hp.n_rot <= 0 || hp.n_rot > hp.head_dim() || hp.n_rot % 2 != 0)
-                fail("rope dimension count " + std::to_string(hp.n_rot) +
-                     " must be even and in [2, head_dim = " + std::to_string(hp.head_dim()) + "]");
-            if (!(hp.rms_norm_eps > 0.0f) || !std::isfinite(hp.rms_norm_eps) ||
-                !(hp.rope_theta > 0.0f) || !std::isfinite(hp.rope_theta))
-                fail("rms_norm_eps (" + std::to_string(hp.rms_norm_eps) + ") and rope_theta (" +
-                     std::to_string(hp.rope_theta) + ") must be positive and finite");
-            if (hp.n_ctx_train < 0) fail("context length must not be negative");
+            check_hparams(hp);
 
             const int64_t e = hp.n_embd, hd = hp.head_dim();
             expect_shape(m, "token_embd.weight", {e, hp.n_vocab});
@@ -168,16 +176,23 @@ result<model_source> model_source_load(const std::string& path, const model_load
 
 namespace prism {
 
-std::string default_model_path() {
-    if (const char* env = std::getenv("PRISM_MODEL"); env && *env) return env;
+std::string bundled_model_file(const std::string& file_name) {
     std::error_code ec;
     const auto exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        const auto installed =
-            exe.parent_path().parent_path() / "share/prism/models/stories260K.gguf";
+        const auto installed = exe.parent_path().parent_path() / "share/prism/models" / file_name;
         if (fs::exists(installed, ec)) return installed.string();
     }
-    return PRISM_DEFAULT_MODEL;
+    return (fs::path(PRISM_BUNDLED_MODELS_DIR) / file_name).string();
+}
+
+std::string default_model_path() {
+    if (const char* env = std::getenv("PRISM_MODEL"); env && *env) return env;
+    return bundled_model_file("stories260K.gguf");
+}
+
+std::string default_vocab_path() {
+    return bundled_model_file("ggml-vocab-llama-spm.gguf");
 }
 
 }  // namespace prism

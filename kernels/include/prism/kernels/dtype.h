@@ -82,5 +82,8 @@ uint16_t fp32_to_bf16(float f);  ///< round to nearest even; NaN kept quiet
 void dequantize_row_ref(ggml_type t, const void* src, float* dst, int64_t n);
 /// Reference quantization (ggml's rounding rules) into row_size(t, n) bytes at dst.
 void quantize_row_ref(ggml_type t, const float* src, void* dst, int64_t n);
+/// The same bytes as quantize_row_ref, through the fastest implementation this CPU has
+/// (today: the AVX-512 K-quant fits for Q4_K, Q5_K and Q6_K; the reference otherwise).
+void quantize_row(ggml_type t, const float* src, void* dst, int64_t n);
 
 }  // namespace prism::kernels

@@ -79,4 +79,11 @@ void quantize_row_q4_k_ref(const float* src, block_q4_k* dst, int64_t n);
 void quantize_row_q5_k_ref(const float* src, block_q5_k* dst, int64_t n);
 void quantize_row_q6_k_ref(const float* src, block_q6_k* dst, int64_t n);
 
+// The fast twins of the reference quantizers: the same bytes, with the sub-block fits (the
+// grid searches that dominate the cost) run 16 at a time in AVX-512 lanes when the CPU has
+// AVX-512 (see kernels/cpu/kquants_fit.h); the reference otherwise.
+void quantize_row_q4_k(const float* src, block_q4_k* dst, int64_t n);
+void quantize_row_q5_k(const float* src, block_q5_k* dst, int64_t n);
+void quantize_row_q6_k(const float* src, block_q6_k* dst, int64_t n);
+
 }  // namespace prism::kernels
