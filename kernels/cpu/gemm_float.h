@@ -12,7 +12,7 @@
 //
 // GEMM terms: C = A · B with A = x [M = n_tokens, K = n_in], B = Wᵀ [K, N = n_out] and
 // C = y [M, N]. Packed panels (float32, 64-byte aligned, zero-padded) are a sequence of
-// steps, step s = elements 4s .. 4s + 3, n_steps = 4 · ceil(K / chunk):
+// steps, step s = elements 4s .. 4s + 3, n_steps = (chunk / 4) · ceil(K / chunk):
 //   x panel (tokens t0 .. t0 + mr - 1):  [n_steps][mr][4], x[t0 + r][4s + l]
 //   W panel (outputs o0 .. o0 + nr - 1): [n_steps][nr][4], W[o0 + j][4s + l] as f32
 // so the micro-kernel reads each operand as one sequential stream, whatever the row stride.

@@ -9,9 +9,9 @@
 // so a step takes 24 cycles.
 //
 // Matrix-vector: 8 rows × up to 4 tokens per pass. Per 16 elements the 4 rows of a group
-// are loaded once, regrouped by 4 × 4 quad transposes (8 shuffles) into the chain layout and
-// used by every token. Eight rows stay within L1's 8 ways when the row stride is a multiple
-// of 4 KiB (n_in = 1024, 2048 ...).
+// are loaded once, regrouped into the chain layout by a 4 × 4 transpose of quads (F16/BF16:
+// of 16-bit quads, before widening, with half-width shuffles) and used by every token. Eight
+// rows stay within L1's 8 ways when the row stride is a multiple of 4 KiB (n_in = 2048 ...).
 #include <algorithm>
 
 #include "gemm_float.h"
