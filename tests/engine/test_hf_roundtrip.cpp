@@ -53,9 +53,12 @@ TEST(hf_roundtrip, bundled_model_as_hf_folder_gives_the_same_logits) {
 
     const std::vector<int32_t> tokens{1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315};
     const auto a = all_logits(*gguf, tokens), b = all_logits(*hf, tokens);
+    // The folder's q/k rows are permuted, so the GEMM forms those rows in other register
+    // tiles and float32 rounding differs: allow 4e-6 relative to the logit scale (|logit| up
+    // to ~10 here), i.e. 4e-5 absolute; a wrong RoPE pairing or weight differs by O(1).
     for (size_t p = 0; p < tokens.size(); ++p)
         for (size_t v = 0; v < a[p].size(); ++v)
-            ASSERT_NEAR(a[p][v], b[p][v], 1e-5) << "position " << p << " token " << v;
+            ASSERT_NEAR(a[p][v], b[p][v], 4e-5) << "position " << p << " token " << v;
 
     // Same tokenization through the folder's SentencePiece model.
     EXPECT_EQ((*hf)->vocab().encode("Once upon a time"),
