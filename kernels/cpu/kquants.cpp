@@ -1,6 +1,6 @@
 // Scalar reference (de)quantization of the K-quant formats Q4_K, Q5_K and Q6_K (layouts in
-// kquants.h). These are the slow twins of the fused dot products in dot_kquants.cpp and what
-// `prism quantize` writes.
+// kquants.h). These are the definitions the integer matmul kernels (matmul_quant.h) are tested
+// against, and what `prism quantize` writes.
 //
 // Source: ggml-quants.c's reference quantizers (quantize_row_q{4,5,6}_K_ref), which
 // llama-quantize uses when no importance matrix is given. Q4_K/Q5_K fit each 32-element

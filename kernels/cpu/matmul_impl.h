@@ -13,9 +13,5 @@ void matmul_float(ggml_type wtype, const uint8_t* w, int64_t n_in, int64_t n_out
                   int64_t n_tokens, float* y, thread_pool& pool);
 void matmul_quant(ggml_type wtype, const uint8_t* w, int64_t n_in, int64_t n_out, const float* x,
                   int64_t n_tokens, float* y, thread_pool& pool);
-/// The generic path both start from: parallel over output rows, dot_row per token (rows
-/// dequantized once into scratch when n_tokens > 1).
-void matmul_generic(ggml_type wtype, const uint8_t* w, int64_t n_in, int64_t n_out, const float* x,
-                    int64_t n_tokens, float* y, thread_pool& pool);
 
 }  // namespace prism::kernels::detail

@@ -140,10 +140,7 @@ namespace detail {
 
 void matmul_quant(ggml_type wtype, const uint8_t* w, int64_t n_in, int64_t n_out, const float* x,
                   int64_t n_tokens, float* y, thread_pool& pool) {
-    if (matmul_quant_supports(wtype))
-        matmul_quant_at(quant_isa_best(), wtype, w, n_in, n_out, x, n_tokens, y, pool);
-    else
-        matmul_generic(wtype, w, n_in, n_out, x, n_tokens, y, pool);
+    matmul_quant_at(quant_isa_best(), wtype, w, n_in, n_out, x, n_tokens, y, pool);
 }
 
 }  // namespace detail

@@ -1,6 +1,6 @@
-// Shared pieces of the x86 SIMD kernels (dot.cpp, dot_kquants.cpp): the PRISM_X86 guard, the
-// target attribute that compiles one function for AVX2+FMA+F16C (chosen at run time by
-// cpu_has_avx2(), so the library still runs on CPUs without them), and a horizontal sum.
+// Shared pieces of the x86 SIMD kernels: the PRISM_X86 guard, the target attributes that
+// compile one function for AVX2+FMA+F16C or AVX-512 (chosen at run time from cpu_caps(), so
+// the library still runs on CPUs without them), and horizontal sums.
 #pragma once
 
 #if defined(__x86_64__) || defined(__i386__)

@@ -11,19 +11,14 @@
 
 namespace prism::kernels {
 
-// --- dot.cpp: one weight row (any computable type) · float vector ---------------------
-/// sum_i w[i] * x[i] over n elements; w holds row_size(t, n) bytes. SIMD (AVX2+FMA+F16C)
-/// when the CPU has it, else portable code; float32 accumulation.
-float dot_row(ggml_type t, const void* w, const float* x, int64_t n);
-/// Reference: dequantize_row_ref then a double-precision sum.
-double dot_row_ref(ggml_type t, const void* w, const float* x, int64_t n);
-/// True when dot_row uses the AVX2 path on this CPU.
-bool cpu_has_avx2();
-
 // --- matmul.cpp: y = x · Wᵀ ----------------------------------------------------------
+/// Reference dot product of one weight row (row_size(t, n) bytes, any computable type) with
+/// x: dequantize_row_ref then a double-precision sum.
+double dot_row_ref(ggml_type t, const void* w, const float* x, int64_t n);
 /// y[t][o] = Σ_i W[o][i] · x[t][i] for t < n_tokens, o < n_out. W is n_out rows of
 /// row_size(wtype, n_in) bytes (GGUF shape [n_in, n_out]); x is [n_tokens, n_in]; y is
-/// [n_tokens, n_out]. Parallel over output rows. Block-quantized weights (Q8_0, Q4_0, Q4_K,
+/// [n_tokens, n_out]. Float weights: matmul_float.h; quantized: matmul_quant.h; a type with
+/// no kernel throws std::invalid_argument. Block-quantized weights (Q8_0, Q4_0, Q4_K,
 /// Q5_K, Q6_K) multiply the activations rounded to 8 bits per block: each x_i moves by at
 /// most half its block's step max|x| / 127, about 0.5% relative error in y (matmul_quant.h).
 /// matmul_ref uses the float activations.
