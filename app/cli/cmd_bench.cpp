@@ -41,7 +41,8 @@ const char* bounds_note =
     "weights/token = weight bytes one decode step reads (all but token_embd, of which one "
     "row); roofline t/s = the read bandwidth measured before the test / weights per token; "
     "GFLOP/s = 2 × (layer matrix params × tokens + output params × tokens with logits: 1 for "
-    "pp, all for tg) / time";
+    "pp, all for tg) / time, against the FP32 FMA peak (int8 dot products of quantized "
+    "weights can exceed it)";
 
 void check_counts(const std::vector<int32_t>& v, const char* option) {
     if (v.empty()) throw std::invalid_argument(std::string(option) + " needs at least one value");

@@ -12,7 +12,9 @@
 //     tied classifier token_embd.weight is the classifier and counts whole.
 //   FLOP/s = 2 × (n_params_layers × tokens + n_params_output × tokens with logits) / time:
 //     the multiply-adds of the weight matmuls actually run (pp asks for logits of its last
-//     token only, tg of every token). Attention score FLOPs are not counted.
+//     token only, tg of every token). Attention score FLOPs are not counted. The peak it is
+//     compared with is the FP32 FMA peak; quantized weights multiplied through int8 dot
+//     products (AVX-512 VNNI) can exceed it.
 #pragma once
 
 #include <cstdint>
