@@ -8,6 +8,7 @@
 // test_matmul_quant.cpp checks those kernels exactly.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <numeric>
@@ -155,8 +156,11 @@ TEST(softmax, normalizes_and_handles_masked_entries) {
 // scores are float32 dot products of head_dim terms of size ~1 (error ~1e-6) and the
 // exponential has ~2 ulp error, so 1e-5 on outputs and 1e-6 on probabilities.
 TEST(attention_group, matches_naive_grouped_query_attention) {
-    for (const int64_t n_kv : {1, 5, 300, 700}) {
-        const int64_t group = 3, hd = 8, kt_stride = n_kv + 7, v_stride = hd + 4;
+    // Key rows just longer than n_kv (the tail one position at a time) and 64 longer (the
+    // tail as a whole tile); head_dim 8 (generic) and 64 (the register-resident sums).
+    for (const auto [n_kv, pad, hd] : std::vector<std::array<int64_t, 3>>{
+             {1, 7, 8}, {5, 64, 8}, {300, 7, 8}, {300, 64, 64}, {700, 70, 8}, {129, 3, 64}}) {
+        const int64_t group = 3, kt_stride = n_kv + pad, v_stride = hd + 4;
         const auto q = random_floats(group * hd, 1), kt = random_floats(hd * kt_stride, 2),
                    v = random_floats(n_kv * v_stride, 3);
         const int64_t ps = n_kv + 3;
@@ -170,7 +174,7 @@ TEST(attention_group, matches_naive_grouped_query_attention) {
                 double s = 0;
                 for (int64_t d = 0; d < hd; ++d)
                     s += q[g * hd + d] * static_cast<double>(kt[d * kt_stride + j]);
-                p[j] = s / std::sqrt(8.0);
+                p[j] = s / std::sqrt(static_cast<double>(hd));
                 max = std::max(max, p[j]);
             }
             for (auto& e : p) sum += (e = std::exp(e - max));

@@ -146,6 +146,11 @@ private:
     std::vector<int32_t> m_seq_len;
     std::vector<std::unique_ptr<backend_buffer>> m_k, m_v;  // [layer][seq] slots, layouts above
     std::vector<float> m_logits;
+    // Activations of the last forward, kept so a long prompt's buffers are not allocated
+    // and page-faulted in again on every call (they only grow).
+    struct scratch {
+        std::vector<float> x, h, q, k, v, att, gate, up, tmp;
+    } m_scratch;
     int32_t m_n_outputs = 0;
     tap_params m_tap;
 };

@@ -122,8 +122,17 @@ void llama_context::forward(const llama_batch& batch) {
     const int64_t n_embd = hp.n_embd, head_dim = hp.head_dim();
     const int64_t q_dim = hp.n_head * head_dim, kv_dim = hp.n_head_kv * head_dim;
 
-    std::vector<float> x(n * n_embd), h(n * n_embd), q(n * q_dim), k(n * kv_dim), v(n * kv_dim),
-        att(n * q_dim), gate(n * hp.n_ff), up(n * hp.n_ff), tmp(n * n_embd);
+    auto& [x, h, q, k, v, att, gate, up, tmp] = m_scratch;
+    for (auto [buf, size] : {std::pair{&x, n_embd},
+                             {&h, n_embd},
+                             {&q, q_dim},
+                             {&k, kv_dim},
+                             {&v, kv_dim},
+                             {&att, q_dim},
+                             {&gate, int64_t{hp.n_ff}},
+                             {&up, int64_t{hp.n_ff}},
+                             {&tmp, n_embd}})
+        if (buf->size() < static_cast<size_t>(n * size)) buf->resize(static_cast<size_t>(n * size));
     be.get_rows(m_model->token_embd(), batch.token.data(), n, x.data());
 
     // Group the batch rows by sequence so attention runs per cache slot.
