@@ -12,6 +12,8 @@
 #include "prism/tokenizer.h"
 #include "prism/viz/analysis.h"
 
+#include "bench_model.h"
+
 using namespace prism;
 
 namespace {
@@ -26,9 +28,7 @@ const llama_hparams shape{.n_vocab = 32000,
                           .n_rot = 16};
 
 std::shared_ptr<const llama_model> model() {
-    // Any tokenizer will do: the benchmark feeds token ids directly.
-    static auto m = *llama_model::from_source(
-        *model_source_random(shape, 1, *tokenizer::from_file(default_model_path())));
+    static auto m = bench::random_model(shape);
     return m;
 }
 

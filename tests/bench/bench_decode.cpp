@@ -5,31 +5,17 @@
 // Run: build/release/tests/bench/bench_decode --benchmark_min_time=1
 #include <benchmark/benchmark.h>
 
-#include <stdexcept>
-
 #include "prism/llama.h"
-#include "prism/tokenizer.h"
+#include "prism/synth.h"
+
+#include "bench_model.h"
 
 using namespace prism;
 
 namespace {
 
-const llama_hparams shape{.n_vocab = 32000,
-                          .n_ctx_train = 4096,
-                          .n_embd = 768,
-                          .n_ff = 2048,
-                          .n_layer = 12,
-                          .n_head = 12,
-                          .n_head_kv = 12,
-                          .n_rot = 64};
-
 std::shared_ptr<const llama_model> model() {
-    static auto m = [] {
-        auto r = llama_model::from_source(
-            *model_source_random(shape, 1, *tokenizer::from_file(default_model_path())));
-        if (!r) throw std::runtime_error(r.error().message);
-        return *r;
-    }();
+    static auto m = bench::random_model(*synth_shape("llama-110m"));
     return m;
 }
 
