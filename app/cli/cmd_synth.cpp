@@ -2,6 +2,7 @@
 // GGUF of a named or JSON shape through prism::model_synth_write (synth.h). A line per tensor
 // and a summary with the time taken go to stderr; stdout stays empty.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -34,7 +35,16 @@ command_fn add_synth(CLI::App& app) {
                    "weight types, as prism quantize: " + quantize_ftype_names())
         ->capture_default_str();
     app.add_option("--seed", o->seed, "random seed (the bytes depend on it alone)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check([](const std::string& s) {
+            // CLI11 would saturate out-of-range values and wrap "-1"; refuse them instead.
+            uint64_t v = 0;
+            const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+            return ec == std::errc{} && !s.empty() && end == s.data() + s.size()
+                       ? std::string()
+                       : "must be an integer in [0, 18446744073709551615], got '" +
+                             printable(s, 40) + "'";
+        });
     app.add_option("--vocab", o->vocab,
                    "GGUF file whose tokenizer to use (default: the bundled Llama 2 vocabulary, "
                    "32000 tokens)");

@@ -162,6 +162,17 @@ TEST(cli_synth, errors_are_one_line_and_leave_no_file) {
         {"synth" + ok_shape + " " + test::sh_quote(dir.file("no/folder/o.gguf")), "does not exist"},
         {"synth" + ok_shape + " " + test::sh_quote(dir.path().string()), "folder"},
         {"synth" + ok_shape + " --threads -1 " + out, "--threads"},
+        {"synth" + ok_shape + " --seed -1 " + out, "--seed: must be an integer"},
+        {"synth" + ok_shape + " --seed 18446744073709551616 " + out, "--seed: must be an integer"},
+        {"synth --shape " + test::sh_quote(R"({"hidden_size": 131072, "num_hidden_layers": 1000,
+                 "num_attention_heads": 1024, "intermediate_size": 1048576,
+                 "vocab_size": 32000})") +
+             " " + out,
+         "GiB but the disk holding"},
+        {"bench -p 1 -n 0 -r 1 --shape " + test::sh_quote(R"({"hidden_size": 131072,
+                 "num_hidden_layers": 1000, "num_attention_heads": 1024,
+                 "intermediate_size": 1048576, "vocab_size": 32000})"),
+         "GiB but available memory has"},
         {"synth " + out, "--shape"},
     };
     for (const auto& c : cases) {

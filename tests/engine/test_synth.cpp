@@ -231,3 +231,16 @@ TEST(synth, errors_and_cancellation_leave_no_file) {
                        errc::io, "does not exist");
     EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
+
+// A shape file may nest arrays deeper than any recursive walk survives; the shape is still
+// read (unknown keys are ignored, as in config.json) and nothing re-serializes the nesting.
+TEST(synth_shape, deeply_nested_unknown_key_does_not_exhaust_the_stack) {
+    const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+    auto hp = synth_shape(R"({"a": )" + deep + R"(, "hidden_size": 64, "num_hidden_layers": 1,
+        "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 512})");
+    ASSERT_TRUE(hp.has_value()) << hp.error().message;
+    EXPECT_EQ(hp->n_embd, 64);
+    auto bad = synth_shape(R"({"hidden_size": )" + deep + R"(, "num_hidden_layers": 1,
+        "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 512})");
+    test::expect_error(bad, errc::format, "an array of 1");
+}

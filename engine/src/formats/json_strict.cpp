@@ -41,6 +41,10 @@ nlohmann::json parse_json_strict(std::string_view text, std::string_view what) {
 }
 
 std::string json_brief(const nlohmann::json& v) {
+    // Containers are summarized, not dumped: dump() recurses, and hostile input may nest
+    // deeper than the stack allows.
+    if (v.is_array()) return "an array of " + std::to_string(v.size());
+    if (v.is_object()) return "an object of " + std::to_string(v.size()) + " keys";
     std::string s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (s.size() > 60) s = s.substr(0, 57) + "...";
     return s;

@@ -8,7 +8,9 @@
 // (kernels::quantize_row, the converter `prism quantize` uses), so no F32 copy of a quantized
 // tensor exists. Written files are produced tensor by tensor inside gguf::writer::write.
 #include <cstdlib>
+#include <filesystem>
 
+#include "prism/backend.h"
 #include "prism/gguf.h"
 #include "prism/kernels/thread_pool.h"
 #include "prism/synth.h"
@@ -126,6 +128,20 @@ opened_vocab open_vocab(const std::string& path_or_empty, int32_t n_vocab) {
     return {std::move(*f), std::move(*tok)};
 }
 
+// Refuses a model whose tensors need more than `available` bytes of `where`, before any of
+// it is made (a typo'd shape can ask for terabytes).
+void check_room(const std::vector<planned_tensor>& planned, size_t available,
+                const std::string& where) {
+    size_t need = 0;
+    for (const auto& t : planned) need += t.report.nbytes;
+    if (need <= available) return;
+    char text[160];
+    std::snprintf(text, sizeof text, "synth: the model needs %.2f GiB but %s has %.2f GiB",
+                  static_cast<double>(need) / (1u << 30), where.c_str(),
+                  static_cast<double>(available) / (1u << 30));
+    throw engine_error(errc::out_of_memory, text);
+}
+
 std::string model_name(const synth_params& p) {
     return p.name.empty() ? "synthetic llama" : p.name;
 }
@@ -135,6 +151,10 @@ synth_stats write_model(const llama_hparams& hp, const std::string& out, const s
     const auto planned = plan(hp, p.ftype);
     const auto v = open_vocab(p.vocab_path, hp.n_vocab);
     if (auto ok = file_check_output(out); !ok) throw engine_error(errc::io, ok.error().message);
+    std::error_code ec;
+    const auto dir = std::filesystem::absolute(out, ec).parent_path();
+    const auto space = std::filesystem::space(dir, ec);
+    if (!ec) check_room(planned, space.available, "the disk holding '" + dir.string() + "'");
 
     gguf::writer w;
     gguf::write_llama_hparams(w, hp);
@@ -178,6 +198,7 @@ std::shared_ptr<void> aligned_buffer(size_t bytes) {
 model_source build_model(const llama_hparams& hp, const synth_params& p,
                          std::shared_ptr<const tokenizer> vocab, const synth_progress& on_tensor) {
     const auto planned = plan(hp, p.ftype);
+    check_room(planned, backend_cpu_create(1)->memory().free, "available memory");
     model_source m;
     m.path = "<synthetic>";
     m.format = "synthetic";

@@ -44,11 +44,15 @@ const named_shape shapes[] = {
 
 llama_hparams from_json(std::string_view text, const std::string& what) {
     // A shape needs only sizes: say "llama" when the object names no architecture.
-    nlohmann::json root = detail::parse_json_strict(text, what);
+    const nlohmann::json root = detail::parse_json_strict(text, what);
     if (!root.is_object()) throw engine_error(errc::format, what + ": not a JSON object");
+    // Insert the key into the text rather than re-serializing `root` (dump() recurses, and a
+    // hostile file may nest arrays deeper than the stack allows).
+    std::string patched(text);
     if (!root.contains("architectures") && !root.contains("model_type"))
-        root["model_type"] = "llama";
-    auto c = hf_config_parse(root.dump(), what);
+        patched.insert(patched.find('{') + 1,
+                       root.empty() ? "\"model_type\":\"llama\"" : "\"model_type\":\"llama\",");
+    auto c = hf_config_parse(patched, what);
     if (!c) {
         // hf_config_parse names the file config.json; name what was given instead.
         std::string message = c.error().message;
