@@ -43,3 +43,27 @@ TEST(file_output, refuses_devices_pipes_folders_and_missing_folders) {
     EXPECT_NE(file_check_output(fifo).error().message.find("not a regular file"),
               std::string::npos);
 }
+
+// A link to a file that does not exist yet creates that file (relative targets resolve
+// beside the link) and the link stays; a link into a missing folder, or a loop, is an error.
+TEST(file_output, dangling_links_create_their_target_and_loops_are_refused) {
+    test::temp_dir dir;
+    const auto link = dir.file("dangling.txt");
+    fs::create_symlink("created.txt", link);
+    ASSERT_TRUE(file_write_atomic(link, "made").has_value());
+    EXPECT_TRUE(fs::is_symlink(link));
+    EXPECT_EQ(test::read_file(dir.file("created.txt")), "made");
+
+    const auto nowhere = dir.file("nowhere.txt");
+    fs::create_symlink(dir.file("missing/x.txt"), nowhere);
+    EXPECT_FALSE(file_write_atomic(nowhere, "x").has_value());
+    EXPECT_TRUE(fs::is_symlink(nowhere));
+
+    const auto a = dir.file("a"), b = dir.file("b");
+    fs::create_symlink(b, a);
+    fs::create_symlink(a, b);
+    auto loop = file_write_atomic(a, "x");
+    ASSERT_FALSE(loop.has_value());
+    EXPECT_NE(loop.error().message.find("too many levels of links"), std::string::npos);
+    EXPECT_TRUE(fs::is_symlink(a) && fs::is_symlink(b));
+}

@@ -22,10 +22,16 @@ std::string replacement_target(const std::string& path) {
     if (path.empty()) throw engine_error(errc::io, "empty output path");
     std::error_code ec;
     std::filesystem::path target = path;
-    if (std::filesystem::is_symlink(target, ec)) {
-        target = std::filesystem::weakly_canonical(target, ec);
+    // Follow links one level at a time: weakly_canonical alone stops at a dangling link and
+    // would have the rename replace the link instead of creating its target.
+    for (int depth = 0; std::filesystem::is_symlink(target, ec); ++depth) {
+        if (depth == 40) throw engine_error(errc::io, "too many levels of links at '" + path + "'");
+        const auto next = std::filesystem::read_symlink(target, ec);
         if (ec) throw engine_error(errc::io, "cannot resolve link '" + path + "': " + ec.message());
+        target = next.is_absolute() ? next : target.parent_path() / next;
     }
+    target = std::filesystem::weakly_canonical(target, ec);
+    if (ec) throw engine_error(errc::io, "cannot resolve '" + path + "': " + ec.message());
     struct stat st {};
     if (::stat(target.c_str(), &st) == 0) {
         if (S_ISDIR(st.st_mode))
